@@ -1,0 +1,394 @@
+/**
+ * The typed AST of a .cgx experiment. Every node keeps the span of the text it came from, so the
+ * checker can point at the smallest piece that is wrong. Values are still in the user's units
+ * here; expand.ts resolves them per cell into the plan's tokens.
+ */
+import type { Span } from "./span.js";
+
+export interface Name {
+  readonly text: string;
+  readonly span: Span;
+}
+
+export interface Spanned<T> {
+  readonly value: T;
+  readonly span: Span;
+}
+
+/** A point or length in training time, in the unit the user wrote. */
+export type TimeExpr =
+  | { readonly kind: "fraction"; readonly value: number; readonly span: Span } // 0..1 of the cell budget
+  | { readonly kind: "tokens"; readonly value: number; readonly span: Span }
+  | { readonly kind: "steps"; readonly value: number; readonly span: Span }
+  | { readonly kind: "stage"; readonly stage: Name; readonly span: Span }; // the start of a stage
+
+/** Lengths can't be stage boundaries. */
+export type Duration = Exclude<TimeExpr, { kind: "stage" }>;
+
+// ---------------------------------------------------------------- data
+
+export type Tokenizer =
+  | { readonly kind: "bytes"; readonly span: Span }
+  | { readonly kind: "bpe"; readonly vocab: number; readonly span: Span }
+  | { readonly kind: "pretrained"; readonly name: string; readonly span: Span };
+
+export type SourceSpec =
+  | { readonly kind: "builtin"; readonly corpus: Spanned<string> }
+  | {
+      readonly kind: "files";
+      readonly glob: Spanned<string>;
+      readonly format: "txt" | "jsonl";
+      /** jsonl: the field holding the text. */
+      readonly textField?: string;
+      /** jsonl: metadata fields usable in `where` filters and `field(...)` difficulty. */
+      readonly fields: readonly string[];
+      /** txt: split into documents by blank lines, or into sentences. */
+      readonly unit: "document" | "sentence" | "line";
+    }
+  | {
+      readonly kind: "synthetic";
+      readonly task: Spanned<string>;
+      readonly params: readonly SyntheticParam[];
+    };
+
+export interface SyntheticParam {
+  readonly name: Name;
+  readonly value: number | string | { readonly min: number; readonly max: number };
+  readonly span: Span;
+}
+
+export interface SourceDecl {
+  readonly name: Name;
+  readonly spec: SourceSpec;
+  readonly span: Span;
+}
+
+export type DifficultyMetric =
+  | { readonly kind: "flesch_kincaid" | "dale_chall" | "length" | "rarity" | "compression"; readonly span: Span }
+  | { readonly kind: "perplexity"; readonly refParams: number; readonly refTokens: number; readonly span: Span }
+  | { readonly kind: "field"; readonly field: Spanned<string>; readonly span: Span };
+
+export interface DataSection {
+  readonly tokenizer: Tokenizer;
+  readonly context: Spanned<number>;
+  readonly sources: readonly SourceDecl[];
+  readonly difficulty: DifficultyMetric;
+  /** Fraction (0..1) of every source held out for evaluation. */
+  readonly heldout: Spanned<number>;
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- curricula
+
+export interface MixPart {
+  readonly source: Name;
+  /** Fraction 0..1. */
+  readonly weight: Spanned<number>;
+}
+
+export type Comparison = "<=" | ">=" | "<" | ">" | "==" | "!=";
+
+/** A filter on examples: `grade <= 4`. */
+export interface Filter {
+  readonly field: Name;
+  readonly op: Comparison;
+  readonly value: Spanned<number>;
+  readonly span: Span;
+}
+
+export type Order = "shuffled" | "easy_first" | "hard_first";
+
+export interface Mixture {
+  readonly parts: readonly MixPart[];
+  readonly filters: readonly Filter[];
+  readonly span: Span;
+}
+
+export interface Stage {
+  readonly name: Name;
+  /** Absent only on the last stage, which takes what is left. */
+  readonly duration?: Duration;
+  readonly mixture: Mixture;
+  readonly order: Spanned<Order>;
+  readonly span: Span;
+}
+
+export type PacingFn =
+  | { readonly kind: "linear"; readonly span: Span }
+  | { readonly kind: "root"; readonly power: number; readonly span: Span }
+  | { readonly kind: "exponential"; readonly span: Span }
+  | { readonly kind: "step"; readonly steps: number; readonly span: Span }
+  | { readonly kind: "competence"; readonly span: Span };
+
+/** The difficulty ceiling: a metric value, a quantile of the data, or the extremes. */
+export type Level =
+  | { readonly kind: "value"; readonly value: number; readonly span: Span }
+  | { readonly kind: "quantile"; readonly value: number; readonly span: Span }
+  | { readonly kind: "min" | "max"; readonly span: Span };
+
+/** Where a curriculum draws its examples from: named sources with weights, or all of them. */
+export type SourceSelection =
+  | { readonly kind: "all"; readonly span: Span }
+  | { readonly kind: "mix"; readonly mixture: Mixture };
+
+export type CurriculumBody =
+  | { readonly kind: "staged"; readonly stages: readonly Stage[] }
+  | {
+      /** A rising difficulty ceiling: examples with difficulty under the ceiling are eligible. */
+      readonly kind: "paced";
+      readonly metric: Name;
+      readonly from: Level;
+      readonly to: Level;
+      readonly over: Duration;
+      readonly fn: PacingFn;
+      readonly sources: SourceSelection;
+    }
+  | {
+      /** Competence-based pacing (Platanios et al. 2019): the easiest fraction c(t) of the data is eligible. */
+      readonly kind: "competence";
+      readonly metric: Name;
+      readonly fn: PacingFn;
+      readonly start: Spanned<number>;
+      readonly fullAt: Duration;
+      readonly descending: boolean;
+      readonly sources: SourceSelection;
+    }
+  | {
+      /** A full sort of the data by difficulty. */
+      readonly kind: "ordered";
+      readonly metric: Name;
+      readonly descending: boolean;
+      readonly sources: SourceSelection;
+    };
+
+export interface CurriculumDecl {
+  readonly name: Name;
+  readonly body: CurriculumBody;
+  readonly span: Span;
+}
+
+export interface ControlDecl {
+  readonly kind: Spanned<"shuffled" | "anti">;
+  /** Its name in `vary` and reports; defaults to its kind. */
+  readonly name: Name;
+  /** `like NAME`: match the source totals of that curriculum. */
+  readonly like?: Name;
+  readonly sources?: SourceSelection;
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- models and budget
+
+export interface ShapeDecl {
+  readonly name: Name;
+  readonly layers: Spanned<number>;
+  readonly width: Spanned<number>;
+  readonly heads: Spanned<number>;
+  readonly mlp: Spanned<number>;
+  readonly span: Span;
+}
+
+export type SizeGrid =
+  | { readonly kind: "log"; readonly min: Spanned<number>; readonly max: Spanned<number>; readonly count: Spanned<number>; readonly span: Span }
+  | { readonly kind: "list"; readonly values: readonly Spanned<number>[]; readonly span: Span };
+
+export interface ModelsSection {
+  readonly params?: SizeGrid;
+  readonly shapes: readonly ShapeDecl[];
+  readonly heads: Spanned<number>;
+  readonly mlp: Spanned<number>;
+  /** Width per layer used by the shape rule. */
+  readonly aspect: Spanned<number>;
+  readonly span: Span;
+}
+
+export type Budget =
+  | { readonly kind: "tokens"; readonly value: number; readonly span: Span }
+  | { readonly kind: "tokens_per_param"; readonly value: number; readonly span: Span }
+  | { readonly kind: "flops"; readonly value: number; readonly span: Span }
+  | { readonly kind: "steps"; readonly value: number; readonly span: Span };
+
+// ---------------------------------------------------------------- training
+
+export interface Optimizer {
+  readonly kind: "adamw" | "adam" | "sgd";
+  readonly lr: Spanned<number>;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly span: Span;
+}
+
+export interface Schedule {
+  readonly kind: "cosine" | "linear" | "constant";
+  readonly warmup: Duration;
+  /** Final LR as a fraction of the peak, for cosine and linear decay. */
+  readonly minLr: number;
+  readonly span: Span;
+}
+
+export interface TrainSection {
+  readonly optimizer: Optimizer;
+  readonly schedule: Schedule;
+  readonly batch: Spanned<number>;
+  readonly clip: Spanned<number>;
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- growth
+
+export type Init = "copy" | "zero" | "random";
+export type InsertPosition = "top" | "middle" | "bottom";
+
+export type GrowOp =
+  | { readonly kind: "stack"; readonly factor: Spanned<number>; readonly init: Init; readonly span: Span }
+  | { readonly kind: "insert"; readonly position: InsertPosition; readonly layers: Spanned<number>; readonly init: Init; readonly span: Span }
+  | { readonly kind: "interleave"; readonly every: Spanned<number>; readonly init: Init; readonly span: Span };
+
+export type GrowTrigger =
+  | { readonly kind: "at"; readonly when: TimeExpr; readonly span: Span }
+  | {
+      readonly kind: "plateau";
+      readonly window: Duration;
+      /** Relative drop of the windowed mean loss (0.005 for 0.5%) below which training has plateaued. */
+      readonly minDrop: Spanned<number>;
+      readonly notBefore?: TimeExpr;
+      readonly times: Spanned<number>;
+      readonly span: Span;
+    };
+
+export interface GrowEvent {
+  readonly trigger: GrowTrigger;
+  readonly op: GrowOp;
+  readonly span: Span;
+}
+
+export interface GrowSection {
+  /** Starting depth: absolute, or a fraction of the size grid's depth. */
+  readonly startLayers: Spanned<{ readonly kind: "layers" | "fraction"; readonly value: number }>;
+  readonly events: readonly GrowEvent[];
+  readonly freeze?: Duration;
+  readonly optimizer: Spanned<"carry" | "reset">;
+  readonly rewarm?: Duration;
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- pruning
+
+export type Interpolation = "cubic" | "linear" | "exponential";
+
+export type PruneRule =
+  | {
+      readonly kind: "magnitude";
+      readonly pattern: Spanned<string>;
+      readonly sparsity: Spanned<number>; // 0..1
+      readonly interpolation: Interpolation;
+      readonly from: TimeExpr;
+      readonly to: TimeExpr;
+      readonly every: Duration;
+      readonly scope: "global" | "per_layer";
+      readonly span: Span;
+    }
+  | { readonly kind: "heads"; readonly keep: Spanned<number>; readonly at: TimeExpr; readonly span: Span }
+  | { readonly kind: "layers"; readonly keep: Spanned<number>; readonly at: TimeExpr; readonly span: Span };
+
+export interface PruneSection {
+  readonly rules: readonly PruneRule[];
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+export type EvalGrouping = { readonly kind: "source" } | { readonly kind: "difficulty_bucket"; readonly buckets: number };
+
+export interface TaskRef {
+  readonly source: Name;
+  readonly mode: Name;
+  readonly split: "heldout" | "heldout_entities" | "heldout_tasks" | "train";
+  readonly span: Span;
+}
+
+export interface EvalSection {
+  readonly every?: Duration;
+  readonly at: readonly TimeExpr[];
+  readonly lossBy: readonly Spanned<EvalGrouping>[];
+  readonly tasks: readonly TaskRef[];
+  /** Examples per source (or task) per evaluation. */
+  readonly samples: Spanned<number>;
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- grid
+
+export type AxisValue = number | string;
+
+export interface Condition {
+  readonly axis: Name;
+  readonly op: "==" | "!=" | "in";
+  readonly values: readonly Spanned<AxisValue>[];
+  readonly span: Span;
+}
+
+export interface Axis {
+  readonly name: Name;
+  readonly values: readonly Spanned<AxisValue>[];
+  readonly when: readonly Condition[];
+  readonly span: Span;
+}
+
+export type AxisGroup =
+  | { readonly kind: "single"; readonly axis: Axis }
+  | { readonly kind: "zip"; readonly axes: readonly Axis[]; readonly span: Span };
+
+export interface VarySection {
+  readonly groups: readonly AxisGroup[];
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- analysis
+
+export type Analysis =
+  | {
+      readonly kind: "fit";
+      readonly law: Spanned<"power_law" | "chinchilla">;
+      readonly y: Name;
+      readonly xs: readonly Name[];
+      readonly by: readonly Name[];
+      readonly span: Span;
+    }
+  | { readonly kind: "breaks"; readonly y: Name; readonly x: Name; readonly max: Spanned<number>; readonly by: readonly Name[]; readonly span: Span }
+  | {
+      readonly kind: "compare";
+      readonly subject: Name;
+      readonly baseline: Name;
+      readonly at: Spanned<"flops" | "tokens">;
+      readonly target?: Spanned<number>;
+      readonly span: Span;
+    }
+  | { readonly kind: "progression"; readonly y: Name; readonly x: Name; readonly span: Span };
+
+export interface AnalyzeSection {
+  readonly analyses: readonly Analysis[];
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- experiment
+
+export interface Experiment {
+  readonly name: Name;
+  readonly seeds: Spanned<readonly number[]>;
+  readonly data: DataSection;
+  readonly curricula: readonly CurriculumDecl[];
+  readonly controls: readonly ControlDecl[];
+  readonly models: ModelsSection;
+  readonly budget: Budget;
+  readonly train: TrainSection;
+  readonly grow?: GrowSection;
+  readonly prune?: PruneSection;
+  readonly evaluate: EvalSection;
+  readonly vary?: VarySection;
+  readonly analyze?: AnalyzeSection;
+  readonly span: Span;
+}

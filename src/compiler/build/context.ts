@@ -1,0 +1,103 @@
+/** Shared state of one build: the diagnostic sink, syntax-error spans, and what failed to build. */
+import type { Code } from "../codes.js";
+import { DiagnosticSink, suggestHelp } from "../diagnostics.js";
+import type { Span } from "../span.js";
+import type { Block, Statement, WordItem } from "../syntax.js";
+import { Abort, describeItem, fail, Reader } from "./reader.js";
+
+export class BuildContext {
+  /** Names whose declaration failed to build: references to them are not reported again. */
+  readonly brokenNames = new Set<string>();
+  /** AST nodes that were built with some of their parts missing: whole-node checks skip them. */
+  readonly incomplete = new WeakSet<object>();
+
+  constructor(
+    readonly sink: DiagnosticSink,
+    private readonly errorSpans: readonly Span[],
+  ) {}
+
+  /** True when a syntax error falls inside the statement's own items (not its block). */
+  poisoned(stmt: Statement): boolean {
+    const first = stmt.items[0];
+    const last = stmt.items[stmt.items.length - 1];
+    if (!first || !last) return true;
+    const start = first.span.start;
+    const end = stmt.block ? stmt.block.span.start : last.span.end;
+    return this.errorSpans.some((e) => e.start >= start && e.start <= end);
+  }
+
+  /** Runs `f`, turning an abort into a diagnostic; returns undefined on abort. */
+  attempt<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof Abort) {
+        this.sink.add(e.diagnostic);
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  error(code: Code, span: Span, message: string, help?: string): void {
+    this.sink.error(code, span, message, help);
+  }
+}
+
+export type Handler = (r: Reader, stmt: Statement, keyword: WordItem) => void;
+
+export interface BlockSpec {
+  /** The block's name in messages: "the `train` block". */
+  readonly name: string;
+  readonly handlers: Readonly<Record<string, Handler>>;
+  /** Keywords that may appear once. */
+  readonly once?: readonly string[];
+}
+
+/**
+ * Walks a block's statements, dispatching on each one's first word. Every statement is read in
+ * isolation: an error aborts that statement only.
+ */
+export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): void {
+  const seen = new Map<string, Span>();
+  const keywords = Object.keys(spec.handlers);
+  for (const stmt of block.statements) {
+    if (ctx.poisoned(stmt)) continue;
+    const head = stmt.items[0]!;
+    ctx.attempt(() => {
+      if (head.kind === "call" && head.callee.parts.length === 1) {
+        // Statements that open with a call, such as `pacing(linear) by difficulty`, read the call themselves.
+        const callHandler = spec.handlers[head.callee.text];
+        if (!callHandler) {
+          fail("CGX0202", head.callee.span, `unknown statement \`${head.callee.text}\` in ${spec.name}`, suggestHelp(head.callee.text, keywords, "one of"));
+        }
+        callHandler(new Reader(stmt.items, head.span), stmt, head.callee);
+        return;
+      }
+      if (head.kind !== "word" || head.parts.length !== 1) {
+        fail("CGX0204", head.span, `a statement starts with a keyword, found ${describeItem(head)}`, suggestHelp("", keywords, "one of"));
+      }
+      const handler = spec.handlers[head.text];
+      if (!handler) {
+        fail("CGX0202", head.span, `unknown statement \`${head.text}\` in ${spec.name}`, suggestHelp(head.text, keywords, "one of"));
+      }
+      if (spec.once?.includes(head.text)) {
+        if (seen.has(head.text)) {
+          fail("CGX0205", head.span, `\`${head.text}\` is set twice in ${spec.name}`, "keep one; to compare values, use a `vary` axis");
+        }
+        seen.set(head.text, head.span);
+      }
+      handler(new Reader(stmt.items.slice(1), head.span), stmt, head);
+    });
+  }
+}
+
+/** The statement's block, or an error saying it needs one. */
+export function needBlock(stmt: Statement, keyword: WordItem): Block {
+  if (!stmt.block) fail("CGX0203", keyword.span, `\`${keyword.text}\` needs a \`{ ... }\` block`, `add \`{ ... }\` after \`${keyword.text}\``);
+  return stmt.block;
+}
+
+export function noBlock(stmt: Statement, keyword: WordItem): void {
+  if (stmt.block) fail("CGX0203", stmt.block.span, `\`${keyword.text}\` does not take a block`, "remove the `{ ... }`");
+}

@@ -1,0 +1,144 @@
+/**
+ * The one place where compiler diagnostics are made. Every diagnostic carries a stable code from
+ * the catalog (codes.ts), a lower-case message, the smallest span that explains it and, where a fix
+ * is known, one help line.
+ */
+import { CODES, type Code } from "./codes.js";
+import type { LineIndex, Span } from "./span.js";
+
+export type Severity = "error" | "warning";
+
+export interface Diagnostic {
+  readonly code: Code;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly span: Span;
+  readonly help?: string;
+}
+
+export function diag(code: Code, span: Span, message: string, help?: string): Diagnostic {
+  const severity = CODES[code].severity;
+  return help === undefined ? { code, severity, message, span } : { code, severity, message, span, help };
+}
+
+/** Collects diagnostics; phases push into one sink so the final order is decided in one place. */
+export class DiagnosticSink {
+  private readonly items: Diagnostic[] = [];
+
+  add(d: Diagnostic): void {
+    this.items.push(d);
+  }
+
+  error(code: Code, span: Span, message: string, help?: string): void {
+    this.add(diag(code, span, message, help));
+  }
+
+  get hasErrors(): boolean {
+    return this.items.some((d) => d.severity === "error");
+  }
+
+  get count(): number {
+    return this.items.length;
+  }
+
+  /** Source order; equal positions keep insertion order; exact duplicates are dropped. */
+  sorted(): Diagnostic[] {
+    const seen = new Set<string>();
+    const unique: Diagnostic[] = [];
+    for (const d of this.items) {
+      const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      unique.push(d);
+    }
+    return unique
+      .map((d, i) => ({ d, i }))
+      .sort((a, b) => a.d.span.start - b.d.span.start || a.i - b.i)
+      .map((x) => x.d);
+  }
+}
+
+/** Renders diagnostics like rustc: header, location arrow, the source line, a caret, a help line. */
+export function renderDiagnostic(d: Diagnostic, file: string, index: LineIndex): string {
+  const lineNo = d.span.line;
+  const gutter = String(lineNo).length;
+  const pad = " ".repeat(gutter);
+  const lineText = index.lineText(lineNo).replace(/\t/g, " ");
+  const caretStart = d.span.col - 1;
+  // The caret covers the span on its first line only; a span that runs on gets a caret to the line end.
+  const caretEnd = d.span.endLine === d.span.line ? d.span.endCol - 1 : lineText.length;
+  const caretLen = Math.max(1, caretEnd - caretStart);
+  const lines = [
+    `${d.severity}[${d.code}]: ${d.message}`,
+    `${pad}--> ${file}:${lineNo}:${d.span.col}`,
+    `${pad} |`,
+    `${lineNo} | ${lineText}`,
+    `${pad} | ${" ".repeat(caretStart)}${"^".repeat(caretLen)}`,
+  ];
+  if (d.help) lines.push(`${pad} = help: ${d.help}`);
+  return lines.join("\n");
+}
+
+export function renderDiagnostics(ds: readonly Diagnostic[], file: string, index: LineIndex): string {
+  if (ds.length === 0) return "";
+  const errors = ds.filter((d) => d.severity === "error").length;
+  const warnings = ds.length - errors;
+  const body = ds.map((d) => renderDiagnostic(d, file, index)).join("\n\n");
+  const parts: string[] = [];
+  if (errors) parts.push(`${errors} error${errors === 1 ? "" : "s"}`);
+  if (warnings) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
+  return `${body}\n\n${parts.join(", ")} in ${file}\n`;
+}
+
+/** The machine-readable form used by `--format json` and the language server. */
+export function diagnosticToJson(d: Diagnostic, file: string) {
+  return {
+    file,
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    help: d.help ?? null,
+    start: { line: d.span.line, col: d.span.col, offset: d.span.start },
+    end: { line: d.span.endLine, col: d.span.endCol, offset: d.span.end },
+  };
+}
+
+/** Levenshtein distance, for did-you-mean suggestions. */
+export function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diagPrev = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diagPrev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagPrev = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within a distance that scales with the word, or undefined. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  for (const c of candidates) {
+    const dist = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (dist < bestDist && dist <= limit) {
+      best = c;
+      bestDist = dist;
+    }
+  }
+  return best;
+}
+
+/** "did you mean `x`?" or a list of what is allowed. */
+export function suggestHelp(word: string, candidates: readonly string[], what = "one of"): string {
+  const near = closest(word, candidates);
+  if (near !== undefined) return `did you mean \`${near}\`?`;
+  if (candidates.length === 0) return `nothing is declared here yet`;
+  const shown = candidates.slice(0, 12).map((c) => `\`${c}\``).join(", ");
+  return `expected ${what} ${shown}${candidates.length > 12 ? ", ..." : ""}`;
+}

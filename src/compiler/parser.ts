@@ -1,0 +1,383 @@
+/**
+ * Lexer and parser for .cgx: chevrotain turns text into the generic syntax tree of syntax.ts.
+ * Parsing never throws: it returns the tree it could recover and diagnostics for what it could not.
+ */
+import { EmbeddedActionsParser, Lexer, type IToken, type IRecognitionException } from "chevrotain";
+import { diag, type Diagnostic } from "./diagnostics.js";
+import { cover, LineIndex, type Span } from "./span.js";
+import type {
+  Block,
+  CallArg,
+  Comment,
+  Item,
+  Phrase,
+  Statement,
+  SyntaxFile,
+  WordItem,
+} from "./syntax.js";
+import * as T from "./tokens.js";
+
+const lexer = new Lexer(T.allTokens, { positionTracking: "full", ensureOptimizations: false });
+
+const MAGNITUDE: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
+
+export function parseNumberText(text: string): number {
+  const last = text[text.length - 1]!;
+  const mult = MAGNITUDE[last];
+  return mult === undefined ? Number(text) : Number(text.slice(0, -1)) * mult;
+}
+
+class CgxParser extends EmbeddedActionsParser {
+  /** Set before each parse: maps token offsets to spans. */
+  index: LineIndex = new LineIndex("");
+
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  private tokSpan(t: IToken): Span {
+    return this.index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+  }
+
+  public file = this.RULE("file", (): Statement[] => {
+    const statements: Statement[] = [];
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Newline) },
+        { ALT: () => this.CONSUME(T.Semicolon) },
+        { ALT: () => statements.push(this.SUBRULE(this.statement)) },
+      ]);
+    });
+    return statements;
+  });
+
+  private statement = this.RULE(
+    "statement",
+    (): Statement => {
+      const items: Item[] = [];
+      let block: Block | undefined;
+      this.AT_LEAST_ONE(() => items.push(this.SUBRULE(this.item)));
+      this.OPTION(() => {
+        block = this.SUBRULE(this.block);
+      });
+      return this.ACTION(() => {
+        const valid = items.filter((i) => i !== undefined);
+        const first = valid[0]?.span ?? block?.span ?? this.index.span(0, 0);
+        const last = block?.span ?? valid[valid.length - 1]?.span ?? first;
+        return block ? { items: valid, block, span: cover(first, last) } : { items: valid, span: cover(first, last) };
+      });
+    },
+    { recoveryValueFunc: () => undefined as unknown as Statement },
+  );
+
+  private block = this.RULE(
+    "block",
+    (): Block => {
+      const open = this.CONSUME(T.LBrace);
+      const statements: Statement[] = [];
+      this.MANY(() => {
+        this.OR([
+          { ALT: () => this.CONSUME(T.Newline) },
+          { ALT: () => this.CONSUME(T.Semicolon) },
+          { ALT: () => statements.push(this.SUBRULE(this.statement)) },
+        ]);
+      });
+      const close = this.CONSUME(T.RBrace);
+      return this.ACTION(() => {
+        const openSpan = this.tokSpan(open);
+        const closeSpan = isNaN(close.startOffset) ? openSpan : this.tokSpan(close);
+        return { statements: statements.filter((s) => s !== undefined), span: cover(openSpan, closeSpan) };
+      });
+    },
+    { recoveryValueFunc: () => undefined as unknown as Block },
+  );
+
+  /** A statement-level item: anything, including `,` and `:` separators. */
+  private item = this.RULE(
+    "item",
+    (): Item =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.rangeable) },
+        { ALT: () => this.SUBRULE(this.punct) },
+      ]),
+    { recoveryValueFunc: () => undefined as unknown as Item },
+  );
+
+  /** An item inside a call argument or list element: no top-level `,` or `:`. */
+  private phraseItem = this.RULE(
+    "phraseItem",
+    (): Item =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.rangeable) },
+        { ALT: () => this.SUBRULE(this.operator) },
+      ]),
+    { recoveryValueFunc: () => undefined as unknown as Item },
+  );
+
+  private punct = this.RULE("punct", (): Item => {
+    const t = this.OR([
+      { ALT: () => this.CONSUME(T.Comma) },
+      { ALT: () => this.CONSUME(T.Colon) },
+      { ALT: () => this.CONSUME(T.Operator) },
+    ]);
+    return this.ACTION(() => ({ kind: "punct", text: t.image, span: this.tokSpan(t) }) as Item);
+  });
+
+  private operator = this.RULE("operator", (): Item => {
+    const t = this.CONSUME(T.Operator);
+    return this.ACTION(() => ({ kind: "punct", text: t.image, span: this.tokSpan(t) }) as Item);
+  });
+
+  /** An atom, optionally the start of a range `a..b`. */
+  private rangeable = this.RULE("rangeable", (): Item => {
+    const from = this.SUBRULE(this.atom);
+    let result: Item = from;
+    this.OPTION(() => {
+      this.CONSUME(T.Range);
+      const to = this.SUBRULE2(this.atom);
+      this.ACTION(() => {
+        if (from && to) result = { kind: "range", from, to, span: cover(from.span, to.span) };
+      });
+    });
+    return result;
+  });
+
+  private atom = this.RULE("atom", (): Item =>
+    this.OR([
+      { ALT: () => this.SUBRULE(this.wordOrCall) },
+      { ALT: () => this.SUBRULE(this.number) },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.PercentLit);
+          return this.ACTION(() => ({ kind: "percent", value: Number(t.image.slice(0, -1)), text: t.image, span: this.tokSpan(t) }) as Item);
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.StringLit);
+          return this.ACTION(() => ({ kind: "string", value: unquote(t.image), text: t.image, span: this.tokSpan(t) }) as Item);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.tuple) },
+    ]),
+  );
+
+  private number = this.RULE("number", (): Item => {
+    let minus: IToken | undefined;
+    this.OPTION(() => {
+      minus = this.CONSUME(T.Minus);
+    });
+    const t = this.CONSUME(T.NumberLit);
+    return this.ACTION(() => {
+      const span = minus ? cover(this.tokSpan(minus), this.tokSpan(t)) : this.tokSpan(t);
+      const value = parseNumberText(t.image);
+      return { kind: "number", value: minus ? -value : value, text: (minus ? "-" : "") + t.image, span } as Item;
+    });
+  });
+
+  private word = this.RULE("word", (): WordItem => {
+    const first = this.CONSUME(T.Ident);
+    const parts = [first.image];
+    let last = first;
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      last = this.CONSUME2(T.Ident);
+      parts.push(last.image);
+    });
+    return this.ACTION(() => ({ kind: "word", parts, text: parts.join("."), span: cover(this.tokSpan(first), this.tokSpan(last)) }) as WordItem);
+  });
+
+  private wordOrCall = this.RULE("wordOrCall", (): Item => {
+    const callee = this.SUBRULE(this.word);
+    let result: Item = callee;
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      const args: CallArg[] = [];
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => args.push(this.SUBRULE(this.arg)) });
+      const close = this.CONSUME(T.RParen);
+      this.ACTION(() => {
+        if (callee) {
+          const end = isNaN(close.startOffset) ? callee.span : this.tokSpan(close);
+          result = { kind: "call", callee, args: args.filter((a) => a !== undefined), span: cover(callee.span, end) };
+        }
+      });
+    });
+    return result;
+  });
+
+  private arg = this.RULE(
+    "arg",
+    (): CallArg => {
+      let name: { text: string; span: Span } | undefined;
+      this.OPTION(() => {
+        const n = this.CONSUME(T.Ident);
+        this.CONSUME(T.Colon);
+        name = this.ACTION(() => ({ text: n.image, span: this.tokSpan(n) }));
+      });
+      const value = this.SUBRULE(this.phrase);
+      return this.ACTION(() => {
+        const span = name && value ? cover(name.span, value.span) : (value?.span ?? name!.span);
+        return name ? { name, value, span } : { value, span };
+      });
+    },
+    { recoveryValueFunc: () => undefined as unknown as CallArg },
+  );
+
+  private phrase = this.RULE("phrase", (): Phrase => {
+    const items: Item[] = [];
+    this.AT_LEAST_ONE(() => items.push(this.SUBRULE(this.phraseItem)));
+    return this.ACTION(() => {
+      const valid = items.filter((i) => i !== undefined);
+      const span = valid.length ? cover(valid[0]!.span, valid[valid.length - 1]!.span) : this.index.span(0, 0);
+      return { items: valid, span };
+    });
+  });
+
+  private list = this.RULE("list", (): Item => {
+    const open = this.CONSUME(T.LBracket);
+    const elements: Phrase[] = [];
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => elements.push(this.SUBRULE(this.phrase)) });
+    const close = this.CONSUME(T.RBracket);
+    return this.ACTION(() => {
+      const end = isNaN(close.startOffset) ? this.tokSpan(open) : this.tokSpan(close);
+      return { kind: "list", elements: elements.filter((e) => e !== undefined), span: cover(this.tokSpan(open), end) } as Item;
+    });
+  });
+
+  private tuple = this.RULE("tuple", (): Item => {
+    const open = this.CONSUME(T.LParen);
+    const elements: Phrase[] = [];
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => elements.push(this.SUBRULE(this.phrase)) });
+    const close = this.CONSUME(T.RParen);
+    return this.ACTION(() => {
+      const end = isNaN(close.startOffset) ? this.tokSpan(open) : this.tokSpan(close);
+      return { kind: "tuple", elements: elements.filter((e) => e !== undefined), span: cover(this.tokSpan(open), end) } as Item;
+    });
+  });
+}
+
+function unquote(image: string): string {
+  return image.slice(1, -1).replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
+}
+
+const parser = new CgxParser();
+
+/**
+ * Newlines end statements, except inside parentheses or brackets and after a trailing comma,
+ * so long lists and argument lists may span lines.
+ */
+function significantTokens(tokens: IToken[]): IToken[] {
+  const out: IToken[] = [];
+  let depth = 0;
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === T.LParen || type === T.LBracket) depth++;
+    else if ((type === T.RParen || type === T.RBracket) && depth > 0) depth--;
+    else if (type === T.LBrace || type === T.RBrace) depth = 0; // a brace always resets: limits damage of an unclosed paren
+    if (type === T.Newline) {
+      const prev = out[out.length - 1];
+      if (depth > 0 || !prev || prev.tokenType === T.Newline || prev.tokenType === T.Comma) continue;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+export interface ParseResult {
+  readonly syntax: SyntaxFile;
+  readonly diagnostics: Diagnostic[];
+  readonly index: LineIndex;
+}
+
+export function parse(text: string): ParseResult {
+  const index = new LineIndex(text);
+  const diagnostics: Diagnostic[] = [];
+  const lexed = lexer.tokenize(text);
+  for (const e of lexed.errors) {
+    const span = index.span(e.offset, e.offset + Math.max(1, e.length));
+    const ch = text.slice(e.offset, e.offset + e.length).trim() || text[e.offset] || "";
+    if (ch.startsWith('"')) {
+      diagnostics.push(diag("CGX0102", span, "unterminated string", 'close the string with `"` on the same line'));
+    } else {
+      diagnostics.push(
+        diag("CGX0101", span, `unexpected character \`${ch.slice(0, 1)}\``, "remove it, or put it inside a string"),
+      );
+    }
+  }
+  const comments: Comment[] = (lexed.groups["comments"] ?? []).map((t) => ({
+    text: t.image,
+    span: index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1),
+  }));
+  for (const c of comments) {
+    if (c.text.startsWith("/*") && !c.text.endsWith("*/")) {
+      diagnostics.push(diag("CGX0103", c.span, "unterminated block comment", "close it with `*/`"));
+    }
+  }
+  parser.index = index;
+  parser.input = significantTokens(lexed.tokens);
+  const statements = parser.file().filter((s) => s !== undefined);
+  const errorSpans: Span[] = [];
+  for (const e of parser.errors) {
+    const d = syntaxErrorDiagnostic(e, index, text);
+    diagnostics.push(d);
+    errorSpans.push(d.span);
+  }
+  for (const d of diagnostics) if (!errorSpans.includes(d.span)) errorSpans.push(d.span);
+  return { syntax: { statements, comments, errorSpans }, diagnostics, index };
+}
+
+function describe(t: IToken): string {
+  if (t.tokenType === T.Newline) return "end of line";
+  if (t.tokenType.name === "EOF" || isNaN(t.startOffset)) return "end of file";
+  return `\`${t.image}\``;
+}
+
+function syntaxErrorDiagnostic(e: IRecognitionException, index: LineIndex, text: string): Diagnostic {
+  const t = e.token;
+  const atEnd = t.tokenType.name === "EOF" || isNaN(t.startOffset);
+  const prev = (e as { previousToken?: IToken }).previousToken;
+  let start = atEnd ? text.length : t.startOffset;
+  let end = atEnd ? text.length : (t.endOffset ?? t.startOffset) + 1;
+  if (t.tokenType === T.Newline || atEnd) {
+    // Point just after the last real token, where the missing piece belongs.
+    if (prev && !isNaN(prev.startOffset)) {
+      start = (prev.endOffset ?? prev.startOffset) + 1;
+      end = start + 1;
+    }
+    if (atEnd) end = start;
+  }
+  const span = index.span(start, Math.max(start, Math.min(end, text.length)));
+  const found = describe(t);
+  const expected = expectedFromMessage(e.message);
+  if (e.name === "MismatchedTokenException" && expected) {
+    const closer = expected === "`}`" || expected === "`)`" || expected === "`]`";
+    return diag(
+      "CGX0104",
+      span,
+      `expected ${expected}, found ${found}`,
+      closer ? `add ${expected} to close what was opened before` : `insert ${expected} here`,
+    );
+  }
+  if (e.name === "NotAllInputParsedException") {
+    return diag("CGX0105", span, `unexpected ${found}`, t.image === "}" ? "remove this `}`: nothing is open" : "remove it");
+  }
+  return diag("CGX0105", span, `unexpected ${found}`, "a statement is a keyword followed by its values; see `cgx explain CGX0105`");
+}
+
+function expectedFromMessage(message: string): string | undefined {
+  const m = /Expecting token of type --> (\w+) <--/.exec(message);
+  if (!m) return undefined;
+  const names: Record<string, string> = {
+    RBrace: "`}`",
+    LBrace: "`{`",
+    RParen: "`)`",
+    LParen: "`(`",
+    RBracket: "`]`",
+    Colon: "`:`",
+    Ident: "a name",
+    NumberLit: "a number",
+  };
+  return names[m[1]!] ?? m[1];
+}
