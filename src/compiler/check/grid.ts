@@ -1,0 +1,169 @@
+/** Checks on `vary` (axes, values, conditions) and `analyze` (variables, groupings). */
+import type { Axis, AxisValue, Condition, Name } from "../ast.js";
+import type { BuildContext } from "../build/context.js";
+import type { PartialExperiment } from "../build/experiment.js";
+import { FIT_PREDICTORS, FIT_RESPONSES, GROUPINGS, SCHEDULES } from "../catalog.js";
+import { suggestHelp } from "../diagnostics.js";
+import { resolveName, type Scope } from "./scope.js";
+
+/** Every axis of the grid, in declaration order (zipped ones included). */
+export function allAxes(exp: PartialExperiment): Axis[] {
+  return (exp.vary?.groups ?? []).flatMap((g) => (g.kind === "single" ? [g.axis] : g.axes));
+}
+
+export function checkVary(ctx: BuildContext, exp: PartialExperiment, scope: Scope): void {
+  const axes = allAxes(exp);
+  const seen = new Map<string, Axis>();
+  for (const a of axes) {
+    if (seen.has(a.name.text)) ctx.error("CGX0805", a.name.span, `the axis \`${a.name.text}\` is given twice`, "put all its values on one line");
+    else seen.set(a.name.text, a);
+    checkAxisValues(ctx, exp, a, scope);
+  }
+  for (const g of exp.vary?.groups ?? []) {
+    if (g.kind !== "zip") continue;
+    const n = g.axes[0]!.values.length;
+    for (const a of g.axes.slice(1)) {
+      if (a.values.length !== n) {
+        ctx.error("CGX0804", a.name.span, `\`${a.name.text}\` has ${a.values.length} values but \`${g.axes[0]!.name.text}\` has ${n}`, "zipped axes advance together: give them the same number of values");
+      }
+    }
+  }
+  for (const a of axes) for (const cond of a.when) checkCondition(ctx, a, cond, seen, scope);
+}
+
+function checkAxisValues(ctx: BuildContext, exp: PartialExperiment, a: Axis, scope: Scope): void {
+  const dup = new Set<string>();
+  for (const v of a.values) {
+    const key = String(v.value);
+    if (dup.has(key)) ctx.error("CGX0302", v.span, `\`${key}\` is listed twice on the axis \`${a.name.text}\``, "list each value once");
+    dup.add(key);
+  }
+  const expectNumber = (positive: boolean, integer: boolean, fraction: boolean) => {
+    for (const v of a.values) {
+      if (typeof v.value !== "number") {
+        ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes numbers, found \`${v.value}\``, "list numbers, like `[1e-3, 3e-3]`");
+      } else if ((positive && v.value <= 0) || v.value < 0) {
+        ctx.error("CGX0402", v.span, `\`${a.name.text}\` must be ${positive ? "above zero" : "zero or more"}`, "use a positive value");
+      } else if (integer && !Number.isInteger(v.value)) {
+        ctx.error("CGX0404", v.span, `\`${a.name.text}\` must be a whole number`, "round it");
+      } else if (fraction && v.value > 1) {
+        ctx.error("CGX0403", v.span, `\`${a.name.text}\` is a share of the budget and cannot exceed 100%`, "use e.g. `2%`");
+      }
+    }
+  };
+  const expectWords = (allowed: readonly string[], what: string, quiet = false) => {
+    for (const v of a.values) {
+      if (typeof v.value !== "string") ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes names, found \`${v.value}\``, suggestHelp("", allowed));
+      else resolveName(ctx, { text: v.value, span: v.span }, allowed, what, quiet);
+    }
+  };
+  switch (a.name.text) {
+    case "curriculum":
+      return expectWords([...scope.curricula], "curriculum or control");
+    case "schedule":
+      return expectWords(SCHEDULES, "schedule");
+    case "grow":
+    case "prune": {
+      expectWords(["on", "off"], "setting");
+      const section = a.name.text === "grow" ? exp.grow : exp.prune;
+      if (!section && !exp.failed.has(a.name.text)) {
+        ctx.error("CGX0206", a.name.span, `\`${a.name.text} [on, off]\` needs a \`${a.name.text} { ... }\` block to switch`, `add a \`${a.name.text}\` block`);
+      }
+      return;
+    }
+    case "lr":
+      return expectNumber(true, false, false);
+    case "batch":
+      return expectNumber(true, true, false);
+    case "weight_decay":
+    case "clip":
+      return expectNumber(false, false, false);
+    case "warmup":
+      return expectNumber(false, false, true);
+  }
+}
+
+function checkCondition(ctx: BuildContext, owner: Axis, cond: Condition, axes: Map<string, Axis>, scope: Scope): void {
+  if (cond.axis.text === owner.name.text) {
+    ctx.error("CGX0802", cond.axis.span, `the axis \`${owner.name.text}\` cannot depend on itself`, "condition on another axis");
+    return;
+  }
+  const target = axes.get(cond.axis.text);
+  if (!target) {
+    if (cond.axis.text === "curriculum" && scope.curricula.size > 0) {
+      checkValuesOn(ctx, cond, [...scope.curricula], owner);
+      return;
+    }
+    ctx.error("CGX0802", cond.axis.span, `the condition refers to \`${cond.axis.text}\`, which is not varied`, suggestHelp(cond.axis.text, [...axes.keys()], "an axis:"));
+    return;
+  }
+  checkValuesOn(ctx, cond, target.values.map((v) => v.value), owner);
+}
+
+function checkValuesOn(ctx: BuildContext, cond: Condition, domain: readonly AxisValue[], owner: Axis): void {
+  for (const v of cond.values) {
+    if (!domain.includes(v.value)) {
+      const words = domain.map(String);
+      ctx.error("CGX0802", v.span, `\`${cond.axis.text}\` never takes the value \`${v.value}\``, suggestHelp(String(v.value), words, "one of"));
+      return;
+    }
+  }
+  const chosen = new Set(cond.values.map((v) => v.value));
+  const holds = domain.filter((d) => (cond.op === "!=" ? !chosen.has(d) : chosen.has(d)));
+  if (holds.length === 0) {
+    ctx.error("CGX0802", cond.span, "this condition never holds", `the axis \`${owner.name.text}\` would never vary; remove the axis or the condition`);
+  } else if (holds.length === domain.length) {
+    ctx.error("CGX0808", cond.span, "this condition always holds", "remove it");
+  }
+}
+
+export function checkAnalyze(ctx: BuildContext, exp: PartialExperiment, scope: Scope): void {
+  const analyses = exp.analyze?.analyses ?? [];
+  const varied = allAxes(exp).map((a) => a.name.text);
+  const groupings = [...GROUPINGS, ...varied.filter((v) => !(GROUPINGS as readonly string[]).includes(v))];
+  const response = (y: Name) => {
+    const [head, sub] = y.text.split(".");
+    if (!(FIT_RESPONSES as readonly string[]).includes(head!)) {
+      ctx.error("CGX0806", y.span, `cgx does not measure \`${y.text}\``, suggestHelp(y.text, [...FIT_RESPONSES, "loss.SOURCE"], "one of"));
+      return;
+    }
+    if (sub !== undefined) {
+      if (head !== "loss") ctx.error("CGX0806", y.span, "only loss is measured per source", "write `loss.SOURCE`");
+      else resolveName(ctx, { text: sub, span: y.span }, scope.sources.keys(), "source", scope.sourcesUnknown);
+    }
+  };
+  const predictor = (x: Name) => {
+    if (!(FIT_PREDICTORS as readonly string[]).includes(x.text)) {
+      ctx.error("CGX0806", x.span, `\`${x.text}\` is not a predictor`, suggestHelp(x.text, FIT_PREDICTORS, "one of"));
+    }
+  };
+  const grouping = (b: Name) => {
+    if (!groupings.includes(b.text)) ctx.error("CGX0806", b.span, `cannot group by \`${b.text}\``, suggestHelp(b.text, groupings, "one of"));
+  };
+  const curricula = [...scope.curricula];
+  for (const a of analyses) {
+    switch (a.kind) {
+      case "fit":
+        response(a.y);
+        a.xs.forEach(predictor);
+        a.by.forEach(grouping);
+        break;
+      case "breaks":
+        response(a.y);
+        predictor(a.x);
+        a.by.forEach(grouping);
+        break;
+      case "compare":
+        if (a.subject.text !== "curriculum") resolveName(ctx, a.subject, curricula, "curriculum");
+        resolveName(ctx, a.baseline, curricula, "curriculum or control");
+        if (a.subject.text === a.baseline.text) ctx.error("CGX0802", a.baseline.span, "a curriculum compared with itself", "compare with a control such as `shuffled`");
+        break;
+      case "progression":
+        if (a.y.text !== "stage" && a.y.text !== "curriculum") {
+          ctx.error("CGX0806", a.y.span, `a progression models \`stage\` or \`curriculum\`, not \`${a.y.text}\``, "write `progression(stage ~ params)`");
+        }
+        predictor(a.x);
+        break;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/** Turns expanded cells into the plan: stable ids, the source hash, totals; and its canonical JSON text. */
+import { createHash } from "node:crypto";
+import type { Cell, Plan } from "../plan/types.js";
+import { PLAN_FORMAT, PLAN_VERSION } from "../plan/types.js";
+import type { Expansion } from "./expand.js";
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** A cell's id hashes everything that determines its training, so it survives reordering the grid. */
+export function cellId(cell: Omit<Cell, "id">): string {
+  const { index: _i, label: _l, ...content } = cell;
+  return "c" + sha256(JSON.stringify(content)).slice(0, 12);
+}
+
+export function emitPlan(experiment: string, source: string, compilerVersion: string, seeds: readonly number[], x: Expansion): Plan {
+  const cells: Cell[] = x.cells.map((c) => ({ id: cellId(c), ...c }));
+  let tokens = 0;
+  let flops = 0;
+  for (const c of cells) {
+    tokens += c.budget.tokens;
+    flops += c.budget.flops;
+  }
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    experiment,
+    source_hash: sha256(source),
+    compiler_version: compilerVersion,
+    data: x.data,
+    seeds: [...seeds],
+    cells,
+    analyses: x.analyses,
+    totals: { cells: cells.length, tokens, flops },
+  };
+}
+
+/** The plan's canonical text: key order is construction order, two-space indent, final newline. */
+export function planJson(plan: Plan): string {
+  return JSON.stringify(plan, null, 2) + "\n";
+}

@@ -1,0 +1,223 @@
+/**
+ * The run plan: the only thing the runtime reads. Every cell is fully resolved: all times are in
+ * tokens (and whole steps), every default is filled in, and nothing refers back to the source.
+ * The JSON Schema in schema.ts describes exactly these types; keep the two in step.
+ */
+
+/** A count of training tokens. Branded so a step count cannot be passed where tokens are meant. */
+export type Tokens = number & { readonly __unit?: "tokens" };
+
+export const PLAN_FORMAT = "cgx-plan";
+export const PLAN_VERSION = 1;
+
+export interface Plan {
+  readonly format: typeof PLAN_FORMAT;
+  readonly version: typeof PLAN_VERSION;
+  readonly experiment: string;
+  /** sha256 of the source text, hex. */
+  readonly source_hash: string;
+  readonly compiler_version: string;
+  readonly data: PlanData;
+  readonly seeds: readonly number[];
+  readonly cells: readonly Cell[];
+  readonly analyses: readonly PlanAnalysis[];
+  readonly totals: { readonly cells: number; readonly tokens: number; readonly flops: number };
+}
+
+export type PlanTokenizer =
+  | { readonly kind: "bytes"; readonly vocab: number }
+  | { readonly kind: "bpe"; readonly vocab: number }
+  | { readonly kind: "pretrained"; readonly name: string; readonly vocab: number };
+
+export type PlanSource =
+  | { readonly name: string; readonly kind: "builtin"; readonly corpus: string }
+  | {
+      readonly name: string;
+      readonly kind: "files";
+      readonly glob: string;
+      readonly format: "txt" | "jsonl";
+      readonly text_field: string | null;
+      readonly fields: readonly string[];
+      readonly unit: "document" | "sentence" | "line";
+    }
+  | { readonly name: string; readonly kind: "synthetic"; readonly task: string; readonly params: Readonly<Record<string, number | { readonly min: number; readonly max: number }>> };
+
+export type PlanMetric =
+  | { readonly kind: "flesch_kincaid" | "dale_chall" | "length" | "rarity" | "compression" }
+  | { readonly kind: "perplexity"; readonly ref_params: number; readonly ref_tokens: number }
+  | { readonly kind: "field"; readonly field: string };
+
+export interface PlanData {
+  readonly tokenizer: PlanTokenizer;
+  readonly context: number;
+  readonly heldout: number;
+  readonly difficulty: PlanMetric;
+  readonly sources: readonly PlanSource[];
+}
+
+export interface ModelShape {
+  readonly layers: number;
+  readonly width: number;
+  readonly heads: number;
+  /** MLP hidden width as a multiple of `width`. */
+  readonly mlp: number;
+  readonly vocab: number;
+  readonly context: number;
+  /** Non-embedding parameters (the Kaplan convention), including final LayerNorm. */
+  readonly params: number;
+  /** All parameters, with the tied token embedding and the learned positions. */
+  readonly params_total: number;
+  /** Training FLOPs per token: 3 x forward (2 x non-embedding params + attention + unembedding). */
+  readonly flops_per_token: number;
+}
+
+export interface PlanFilter {
+  readonly field: string;
+  readonly op: "<=" | ">=" | "<" | ">" | "==" | "!=";
+  readonly value: number;
+}
+
+export interface PlanMixPart {
+  readonly source: string;
+  readonly weight: number;
+}
+
+export interface PlanStage {
+  readonly name: string;
+  readonly start: Tokens;
+  readonly end: Tokens;
+  readonly mixture: readonly PlanMixPart[];
+  readonly filters: readonly PlanFilter[];
+  readonly order: "shuffled" | "easy_first" | "hard_first";
+}
+
+export type PlanPacingFn =
+  | { readonly kind: "linear" | "exponential" | "competence" }
+  | { readonly kind: "root"; readonly power: number }
+  | { readonly kind: "step"; readonly steps: number };
+
+export type PlanLevel = { readonly kind: "value" | "quantile"; readonly value: number } | { readonly kind: "min" | "max" };
+
+export type PlanCurriculum =
+  | { readonly name: string; readonly kind: "staged"; readonly stages: readonly PlanStage[] }
+  | {
+      readonly name: string;
+      readonly kind: "paced";
+      readonly metric: PlanMetric;
+      readonly from: PlanLevel;
+      readonly to: PlanLevel;
+      readonly start: Tokens;
+      readonly end: Tokens;
+      readonly fn: PlanPacingFn;
+      readonly mixture: readonly PlanMixPart[] | null;
+      readonly filters: readonly PlanFilter[];
+    }
+  | {
+      readonly name: string;
+      readonly kind: "competence";
+      readonly metric: PlanMetric;
+      readonly fn: PlanPacingFn;
+      readonly start_competence: number;
+      readonly full_at: Tokens;
+      readonly descending: boolean;
+      readonly mixture: readonly PlanMixPart[] | null;
+      readonly filters: readonly PlanFilter[];
+    }
+  | {
+      readonly name: string;
+      readonly kind: "ordered";
+      readonly metric: PlanMetric;
+      readonly descending: boolean;
+      readonly mixture: readonly PlanMixPart[] | null;
+      readonly filters: readonly PlanFilter[];
+    }
+  | {
+      /** Controls: `shuffled` draws the mixture uniformly at random; `anti` orders hardest first. */
+      readonly name: string;
+      readonly kind: "shuffled" | "anti";
+      readonly metric: PlanMetric;
+      /** null: every source, in proportion to its size. */
+      readonly mixture: readonly PlanMixPart[] | null;
+      readonly filters: readonly PlanFilter[];
+    };
+
+export interface PlanTrain {
+  readonly optimizer: {
+    readonly kind: "adamw" | "adam" | "sgd";
+    readonly lr: number;
+    readonly beta1: number;
+    readonly beta2: number;
+    readonly eps: number;
+    readonly weight_decay: number;
+    readonly momentum: number;
+  };
+  readonly schedule: { readonly kind: "cosine" | "linear" | "constant"; readonly warmup: Tokens; readonly min_lr: number };
+  /** Sequences per step; tokens per step = batch x context. */
+  readonly batch: number;
+  /** Max global gradient norm; 0 means no clipping. */
+  readonly clip: number;
+}
+
+export type PlanGrowOp =
+  | { readonly kind: "stack"; readonly factor: number; readonly init: "copy" | "zero" | "random" }
+  | { readonly kind: "insert"; readonly position: "top" | "middle" | "bottom"; readonly layers: number; readonly init: "copy" | "zero" | "random" }
+  | { readonly kind: "interleave"; readonly every: number; readonly init: "copy" | "zero" | "random" };
+
+export type PlanTrigger =
+  | { readonly kind: "at"; readonly token: Tokens }
+  | { readonly kind: "plateau"; readonly window: Tokens; readonly min_drop: number; readonly not_before: Tokens; readonly times: number };
+
+export interface PlanGrowth {
+  readonly start_layers: number;
+  /** Depth if every event fires; the size grid's depth for this cell. */
+  readonly final_layers: number;
+  readonly events: readonly { readonly trigger: PlanTrigger; readonly op: PlanGrowOp }[];
+  readonly freeze: Tokens;
+  readonly optimizer: "carry" | "reset";
+  readonly rewarm: Tokens;
+}
+
+export type PlanPruneRule =
+  | {
+      readonly kind: "magnitude";
+      readonly pattern: string;
+      readonly sparsity: number;
+      readonly interpolation: "cubic" | "linear" | "exponential";
+      readonly start: Tokens;
+      readonly end: Tokens;
+      readonly every: Tokens;
+      readonly scope: "global" | "per_layer";
+    }
+  | { readonly kind: "heads" | "layers"; readonly keep: number; readonly at: Tokens };
+
+export interface PlanEval {
+  /** Token counts at which to evaluate, ascending; always ends with the budget. */
+  readonly points: readonly Tokens[];
+  readonly loss_by: readonly ({ readonly kind: "source" } | { readonly kind: "difficulty_bucket"; readonly buckets: number })[];
+  readonly tasks: readonly { readonly source: string; readonly mode: string; readonly split: string }[];
+  readonly samples: number;
+}
+
+export interface Cell {
+  /** Stable: a hash of everything below but `index` and `label`. */
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly seed: number;
+  /** The grid coordinates of this cell, for grouping in analysis. */
+  readonly axes: Readonly<Record<string, string | number>>;
+  readonly size: string;
+  readonly model: ModelShape;
+  readonly budget: { readonly tokens: Tokens; readonly steps: number; readonly tokens_per_step: number; readonly flops: number; readonly stop_on: "tokens" | "flops" };
+  readonly curriculum: PlanCurriculum;
+  readonly train: PlanTrain;
+  readonly growth: PlanGrowth | null;
+  readonly pruning: readonly PlanPruneRule[];
+  readonly eval: PlanEval;
+}
+
+export type PlanAnalysis =
+  | { readonly kind: "fit"; readonly law: "power_law" | "chinchilla"; readonly y: string; readonly xs: readonly string[]; readonly by: readonly string[] }
+  | { readonly kind: "breaks"; readonly y: string; readonly x: string; readonly max: number; readonly by: readonly string[] }
+  | { readonly kind: "compare"; readonly subjects: readonly string[]; readonly baseline: string; readonly at: "flops" | "tokens"; readonly target: number | null }
+  | { readonly kind: "progression"; readonly y: string; readonly x: string };
