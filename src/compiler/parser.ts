@@ -317,7 +317,7 @@ export function parse(text: string): ParseResult {
   }
   parser.index = index;
   parser.input = significantTokens(lexed.tokens);
-  const statements = parser.file().filter((s) => s !== undefined);
+  const statements = (parser.file() ?? []).filter((s) => s !== undefined);
   const errorSpans: Span[] = [];
   for (const e of parser.errors) {
     const d = syntaxErrorDiagnostic(e, index, text);

@@ -1,0 +1,87 @@
+/**
+ * The `cgx` command line. Exit codes: 0 success, 1 a problem in the user's input (diagnostics,
+ * a missing file), 2 an internal failure. Stack traces only with CGX_DEBUG=1.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { VERSION } from "../version.js";
+import { checkCommand, compileCommand, explainCommand, planCommand, schemaCommand } from "./commands/compile.js";
+import { fmtCommand } from "./commands/fmt.js";
+import { processIo, UserError, type Io } from "./io.js";
+
+function formatOption() {
+  return new Option("--format <format>", "diagnostics format").choices(["human", "json"]).default("human");
+}
+
+export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command("cgx")
+    .description("curriculum scaling-law experiments for transformer language models")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError();
+
+  program
+    .command("check <file>")
+    .description("check a .cgx file and report every error")
+    .addOption(formatOption())
+    .action((file: string, opts: { format: "human" | "json" }) => setCode(checkCommand(io, file, opts)));
+
+  program
+    .command("compile <file>")
+    .description("compile a .cgx file into a run plan (JSON)")
+    .option("-o, --output <path>", "write the plan here instead of stdout")
+    .addOption(formatOption())
+    .action((file: string, opts: { format: "human" | "json"; output?: string }) => setCode(compileCommand(io, file, opts)));
+
+  program
+    .command("plan <file>")
+    .description("show the cells a run would train: sizes, tokens, FLOPs and an ETA")
+    .option("--flops-per-second <rate>", "training throughput for the ETA")
+    .addOption(formatOption())
+    .action((file: string, opts: { format: "human" | "json"; flopsPerSecond?: string }) =>
+      setCode(planCommand(io, file, { format: opts.format, ...(opts.flopsPerSecond ? { rate: opts.flopsPerSecond } : {}) })),
+    );
+
+  program
+    .command("fmt <files...>")
+    .description("rewrite .cgx files in canonical form (no options, by design)")
+    .option("--check", "list files that are not formatted and exit 1, changing nothing")
+    .option("--stdout", "print the formatted text instead of rewriting the file")
+    .action((files: string[], opts: { check?: boolean; stdout?: boolean }) => setCode(fmtCommand(io, files, opts)));
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of run plans")
+    .action(() => setCode(schemaCommand(io)));
+
+  program
+    .command("explain <code>")
+    .description("explain an error code, e.g. cgx explain CGX0501")
+    .action((code: string) => setCode(explainCommand(io, code)));
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage errors are the user's.
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    if (e instanceof UserError) {
+      io.err(`error: ${e.message}\n${e.help ? `  = help: ${e.help}\n` : ""}`);
+      return 1;
+    }
+    const err = e as Error;
+    io.err(`internal error: ${err.message}\n${process.env["CGX_DEBUG"] ? `${err.stack}\n` : "  = help: this is a bug in cgx; rerun with CGX_DEBUG=1 for details and report it\n"}`);
+    return 2;
+  }
+}
