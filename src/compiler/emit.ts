@@ -8,14 +8,13 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** A cell's id hashes everything that determines its training, so it survives reordering the grid. */
-export function cellId(cell: Omit<Cell, "id">): string {
-  const { index: _i, label: _l, ...content } = cell;
-  return "c" + sha256(JSON.stringify(content)).slice(0, 12);
+/** A cell's id hashes everything that determines its training (content and seed), so it survives reordering the grid. */
+export function cellId(contentJson: string, seed: number): string {
+  return "c" + sha256(`${contentJson}|seed=${seed}`).slice(0, 12);
 }
 
 export function emitPlan(experiment: string, source: string, compilerVersion: string, seeds: readonly number[], x: Expansion): Plan {
-  const cells: Cell[] = x.cells.map((c) => ({ id: cellId(c), ...c }));
+  const cells: readonly Cell[] = x.cells;
   let tokens = 0;
   let flops = 0;
   for (const c of cells) {

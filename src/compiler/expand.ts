@@ -8,6 +8,7 @@ import type { AxisValue, Condition, CurriculumDecl, DifficultyMetric, Experiment
 import type { AxisName } from "./catalog.js";
 import type { BuildContext } from "./build/context.js";
 import type { Code } from "./codes.js";
+import { cellId } from "./emit.js";
 import { logSpaced, PRETRAINED_VOCAB, shapeForParams, shapeOf, sizeLabel } from "./shapes.js";
 import type { Span } from "./span.js";
 import type {
@@ -38,7 +39,7 @@ export type Assignment = ReadonlyMap<AxisName | string, AxisValue>;
 
 export interface Expansion {
   readonly data: PlanData;
-  readonly cells: Array<Omit<Cell, "id">>;
+  readonly cells: Cell[];
   readonly analyses: PlanAnalysis[];
 }
 
@@ -228,7 +229,7 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
   const curricula = new Map(exp.curricula.map((c) => [c.name.text, c]));
   const controls = new Map(exp.controls.map((c) => [c.name.text, c]));
   const total = sizes.length * points.length * exp.seeds.value.length;
-  const cells: Array<Omit<Cell, "id">> = [];
+  const cells: Cell[] = [];
   if (total > MAX_CELLS) {
     rep.once("CGX0809", exp.vary?.span ?? exp.name.span, `this experiment expands to ${total} cells`, `narrow the grid below ${MAX_CELLS} cells`);
     return { data, cells, analyses: [] };
@@ -313,30 +314,30 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
       const pruneOn = exp.prune !== undefined && point.get("prune") !== "off";
       const growth = growOn ? growthFor(exp, size, at, time, rep) : null;
       const pruning = pruneOn ? pruningFor(exp, at, time, rep, size.label) : [];
-      const evalPoints = evalPointsFor(exp, at, time);
+      const evalPoints = evalPointsFor(exp, at, time, rep, size.label);
       const axes: Record<string, string | number> = {};
       for (const [k, v] of point) axes[k] = v;
+      const content = {
+        axes,
+        size: size.label,
+        model,
+        budget: { tokens: B as Tokens, steps: B / tps, tokens_per_step: tps, flops: budget.flops, stop_on: budget.stopOn },
+        curriculum,
+        train,
+        growth,
+        pruning,
+        eval: {
+          points: evalPoints as Tokens[],
+          loss_by: exp.evaluate.lossBy.map((g) => g.value),
+          tasks: exp.evaluate.tasks.map((t) => ({ source: t.source.text, mode: t.mode.text, split: t.split })),
+          samples: exp.evaluate.samples.value,
+        },
+      };
+      // Seeds share everything else, so the content is serialised once per grid point.
+      const contentJson = JSON.stringify(content);
       for (const seed of exp.seeds.value) {
         const label = [curName, size.label, ...[...point].filter(([k]) => k !== "curriculum").map(([k, v]) => `${k}=${v}`), `s${seed}`].join("/");
-        cells.push({
-          index: cells.length,
-          label,
-          seed,
-          axes,
-          size: size.label,
-          model,
-          budget: { tokens: B as Tokens, steps: B / tps, tokens_per_step: tps, flops: budget.flops, stop_on: budget.stopOn },
-          curriculum,
-          train,
-          growth,
-          pruning,
-          eval: {
-            points: evalPoints as Tokens[],
-            loss_by: exp.evaluate.lossBy.map((g) => g.value),
-            tasks: exp.evaluate.tasks.map((t) => ({ source: t.source.text, mode: t.mode.text, split: t.split })),
-            samples: exp.evaluate.samples.value,
-          },
-        });
+        cells.push({ id: cellId(contentJson, seed), index: cells.length, label, seed, ...content });
       }
     }
   }
@@ -499,12 +500,20 @@ function pruningFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime
   });
 }
 
-function evalPointsFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime): number[] {
+/** More evaluations than this per cell is a mistake in the interval, not a plan. */
+export const MAX_EVAL_POINTS = 10_000;
+
+function evalPointsFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime, rep: Reporter, cell: string): number[] {
   const pts = new Set<number>();
   const ev = exp.evaluate;
   if (ev.every) {
     const step = Math.max(time.tps, durationTokens(ev.every, time.budget, time.tps));
-    for (let t = step; t < time.budget; t += step) pts.add(t);
+    const count = Math.ceil(time.budget / step);
+    if (count > MAX_EVAL_POINTS) {
+      rep.once("CGX0807", ev.every.span, `evaluating every ${step} tokens gives ${count} evaluations in cell ${cell} (at most ${MAX_EVAL_POINTS})`, "evaluate less often, e.g. `evaluate every 5%`");
+    } else {
+      for (let t = step; t < time.budget; t += step) pts.add(t);
+    }
   }
   for (const t of ev.at) {
     const tok = at(t);

@@ -393,6 +393,9 @@ describe("format: broken input", () => {
     "a b c )",
     "a ; {",
     "a: { b )\n}\nc",
+    "experiment x {\n  seeds 3\n",
+    "f(a, b",
+    "vary {\n  lr [1, 2\n}\n",
   ]) {
     it(`refuses ${JSON.stringify(bad)}`, () => {
       const r = format(bad);
@@ -422,6 +425,33 @@ describe("format: property", () => {
         expect(formatted(widened)).toBe(expected);
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it("comments, line breaks and `;` inserted between tokens keep every invariant", () => {
+    const sources = [
+      ...readdirSync(experimentsDir)
+        .filter((f) => f.endsWith(".cgx"))
+        .map((f) => readFileSync(join(experimentsDir, f), "utf8")),
+      ...Object.values(MESSY),
+    ];
+    const inserts = [" /* c */ ", "// l\n", "\n", "\n\n\n", ";", "  ", "/* m\n   n */", "\n// o\n", " /* p */\n"];
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: inserts.length - 1 })), { minLength: 1, maxLength: 6 }),
+        (which, edits) => {
+          const src = sources[which % sources.length]!;
+          const spots = lexer.tokenize(src).tokens.map((t) => (t.endOffset ?? t.startOffset) + 1);
+          if (spots.length === 0) return;
+          const at = new Map(edits.map(([p, k]) => [spots[p % spots.length]!, inserts[k]!]));
+          let mutated = "";
+          for (let i = 0; i <= src.length; i++) mutated += (at.get(i) ?? "") + (src[i] ?? "");
+          // Only valid inputs are formatted; an insertion may well break the program.
+          if (parse(mutated).diagnostics.length === 0) checkInvariants(mutated);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

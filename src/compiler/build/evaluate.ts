@@ -39,12 +39,12 @@ export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, key
   } else {
     const next = r.peek();
     if (next) return r.unexpected(next, "`every DURATION` or `at [POINTS]`");
-    every = { kind: "fraction", value: 0.1, span: keyword.span };
+    every = defaultEvaluate(keyword.span).every;
   }
   r.done("after the evaluation schedule");
   const lossBy: Spanned<EvalGrouping>[] = [];
   const tasks: TaskRef[] = [];
-  let samples: Spanned<number> = { value: 64, span: keyword.span };
+  let samples: Spanned<number> = defaultEvaluate(keyword.span).samples;
   if (stmt.block) {
     walkBlock(ctx, stmt.block, {
       name: "the `evaluate` block",
@@ -91,6 +91,11 @@ export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, key
   }
   if (lossBy.length === 0) lossBy.push({ value: { kind: "source" }, span: keyword.span });
   return { ...(every ? { every } : {}), at, lossBy, tasks, samples, span: stmt.span };
+}
+
+/** Evaluation used where the file has no `evaluate`: every 10%, heldout loss per source. */
+export function defaultEvaluate(span: Span): EvalSection & { every: Duration } {
+  return { every: { kind: "fraction", value: 0.1, span }, at: [], lossBy: [{ value: { kind: "source" }, span }], tasks: [], samples: { value: 64, span }, span };
 }
 
 function readGrouping(r: Reader): Spanned<EvalGrouping> {

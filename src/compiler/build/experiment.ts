@@ -22,9 +22,9 @@ import type { SyntaxFile } from "../syntax.js";
 import { type BuildContext, walkBlock, noBlock } from "./context.js";
 import { buildControl, buildCurriculum } from "./curriculum.js";
 import { buildData } from "./data.js";
-import { buildAnalyze, buildEvaluate, buildVary } from "./evaluate.js";
+import { buildAnalyze, buildEvaluate, buildVary, defaultEvaluate } from "./evaluate.js";
 import { buildGrow, buildPrune } from "./grow.js";
-import { buildBudget, buildModels, buildTrain } from "./models.js";
+import { buildBudget, buildModels, buildTrain, defaultTrain } from "./models.js";
 import { fail, Reader } from "./reader.js";
 import { LineIndex } from "../span.js";
 
@@ -158,10 +158,11 @@ export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: Li
 /** The full experiment, once every required section is there. */
 export function complete(exp: PartialExperiment): Experiment | undefined {
   if (!exp.name || !exp.data || !exp.models || !exp.budget) return undefined;
-  const train = exp.train ?? undefined;
-  if (!train) return undefined;
-  const evaluate = exp.evaluate;
-  if (!evaluate) return undefined;
+  if (exp.failed.size > 0) return undefined;
+  // Sections left out take their documented defaults; `span` points at the experiment header.
+  const at = exp.name.span;
+  const train = exp.train ?? defaultTrain(at);
+  const evaluate = exp.evaluate ?? defaultEvaluate(at);
   return {
     name: exp.name,
     seeds: exp.seeds,

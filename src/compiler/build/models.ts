@@ -2,7 +2,8 @@
 import type { Budget, Duration, ModelsSection, Optimizer, Schedule, ShapeDecl, SizeGrid, Spanned, TrainSection } from "../ast.js";
 import { OPTIMIZERS, SCHEDULES } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
-import { cover } from "../span.js";
+import { MAX_CELLS } from "../expand.js";
+import { cover, type Span } from "../span.js";
 import type { Statement, WordItem } from "../syntax.js";
 import { needBlock, noBlock, walkBlock, type BuildContext } from "./context.js";
 import { argValue, asCall, callArgs, fail, Reader } from "./reader.js";
@@ -88,12 +89,13 @@ function readSizeGrid(r: Reader): SizeGrid {
     if (!(min.value > 0)) fail("CGX0602", min.span, "the smallest size must be above zero", "use e.g. `200k`");
     if (min.value >= max.value) fail("CGX0602", ri.span, `the size range \`${lo.text} .. ${hi.text}\` is empty or reversed`, "write the smaller size first");
     if (count.value < 2) fail("CGX0602", count.span, "a log-spaced grid needs at least 2 sizes", "use a list for one size: `params [1M]`");
+    if (count.value > MAX_CELLS) fail("CGX0809", count.span, `a grid of ${count.value} sizes is more than cgx will plan (${MAX_CELLS} cells)`, "3 to 10 sizes are usual");
     return { kind: "log", min, max, count, span: item.span };
   }
   r.unexpected(item, "model sizes: `log(200k .. 20M, 6)`, `[1M, 4M]` or `1M`");
 }
 
-function positiveInt(_r: Reader, value: number, span: import("../span.js").Span): number {
+function positiveInt(_r: Reader, value: number, span: Span): number {
   if (!(value > 0)) fail("CGX0402", span, "a model size must be above zero", "use e.g. `1M`");
   return Math.round(value);
 }
@@ -127,10 +129,11 @@ export function buildBudget(r: Reader, keyword: WordItem): Budget {
 
 export function buildTrain(ctx: BuildContext, stmt: Statement, keyword: WordItem): TrainSection {
   const block = needBlock(stmt, keyword);
-  let optimizer: Optimizer = defaultOptimizer(keyword);
-  let schedule: Schedule = { kind: "cosine", warmup: { kind: "fraction", value: 0.01, span: keyword.span }, minLr: 0.1, span: keyword.span };
-  let batch: Spanned<number> = { value: 16, span: keyword.span };
-  let clip: Spanned<number> = { value: 1, span: keyword.span };
+  const defaults = defaultTrain(keyword.span);
+  let optimizer = defaults.optimizer;
+  let schedule = defaults.schedule;
+  let batch = defaults.batch;
+  let clip = defaults.clip;
   walkBlock(ctx, block, {
     name: "the `train` block",
     once: ["optimizer", "schedule", "batch", "clip"],
@@ -161,8 +164,15 @@ export function buildTrain(ctx: BuildContext, stmt: Statement, keyword: WordItem
   return { optimizer, schedule, batch, clip, span: stmt.span };
 }
 
-function defaultOptimizer(keyword: WordItem): Optimizer {
-  return { kind: "adamw", lr: { value: 1e-3, span: keyword.span }, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, momentum: 0, span: keyword.span };
+/** The training settings used where the file does not say (documented in docs/language.md). */
+export function defaultTrain(span: Span): TrainSection {
+  return {
+    optimizer: { kind: "adamw", lr: { value: 1e-3, span }, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, momentum: 0, span },
+    schedule: { kind: "cosine", warmup: { kind: "fraction", value: 0.01, span }, minLr: 0.1, span },
+    batch: { value: 16, span },
+    clip: { value: 1, span },
+    span,
+  };
 }
 
 function readOptimizer(r: Reader): Optimizer {

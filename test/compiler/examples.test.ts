@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { compile, planJson } from "../../src/compiler/index.js";
+import { validatePlan } from "../../src/plan/validate.js";
+import { exampleFiles } from "../helpers.js";
+
+const examples = exampleFiles();
+
+describe("experiments/", () => {
+  it("has the examples the project promises", () => {
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const ex of examples) {
+    describe(ex.name, () => {
+      const result = compile(ex.text);
+
+      it("compiles without diagnostics", () => {
+        expect(result.diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`)).toEqual([]);
+        expect(result.plan).toBeDefined();
+      });
+
+      it("gives a plan that validates against the schema", () => {
+        const v = validatePlan(result.plan);
+        expect(v.errors).toEqual([]);
+        expect(v.ok).toBe(true);
+      });
+
+      it("gives byte-identical plans on every compile", () => {
+        expect(planJson(compile(ex.text).plan!)).toBe(planJson(result.plan!));
+      });
+
+      it("has unique cell ids and resolves every time to whole steps", () => {
+        const plan = result.plan!;
+        expect(new Set(plan.cells.map((c) => c.id)).size).toBe(plan.cells.length);
+        for (const c of plan.cells) {
+          const tps = c.budget.tokens_per_step;
+          const times: number[] = [c.budget.tokens, c.train.schedule.warmup, ...c.eval.points];
+          if (c.curriculum.kind === "staged") for (const s of c.curriculum.stages) times.push(s.start, s.end);
+          for (const e of c.growth?.events ?? []) if (e.trigger.kind === "at") times.push(e.trigger.token);
+          for (const r of c.pruning) times.push(...(r.kind === "magnitude" ? [r.start, r.end, r.every] : [r.at]));
+          for (const t of times) expect(t % tps, `${c.label}: ${t} is not a whole number of ${tps}-token steps`).toBe(0);
+          expect(c.eval.points[c.eval.points.length - 1]).toBe(c.budget.tokens);
+        }
+      });
+    });
+  }
+});
