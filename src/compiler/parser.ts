@@ -315,6 +315,15 @@ export function parse(text: string): ParseResult {
       diagnostics.push(diag("CGX0103", c.span, "unterminated block comment", "close it with `*/`"));
     }
   }
+  for (const t of lexed.tokens) {
+    // `1e999` lexes as a number but is not one: stop it here, before it becomes Infinity in a plan.
+    if (t.tokenType !== T.NumberLit && t.tokenType !== T.PercentLit) continue;
+    const value = t.tokenType === T.PercentLit ? Number(t.image.slice(0, -1)) : parseNumberText(t.image);
+    if (!Number.isFinite(value)) {
+      const span = index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+      diagnostics.push(diag("CGX0402", span, `the number \`${t.image}\` is too large`, "numbers must be below about 1.8e308"));
+    }
+  }
   parser.index = index;
   parser.input = significantTokens(lexed.tokens);
   const statements = (parser.file() ?? []).filter((s) => s !== undefined);

@@ -3,7 +3,7 @@ import type { Code } from "../codes.js";
 import { DiagnosticSink, suggestHelp } from "../diagnostics.js";
 import type { Span } from "../span.js";
 import type { Block, Statement, WordItem } from "../syntax.js";
-import { Abort, describeItem, fail, Reader } from "./reader.js";
+import { Abort, describeItem, fail, Reader, Skip } from "./reader.js";
 
 export class BuildContext {
   /** Names whose declaration failed to build: references to them are not reported again. */
@@ -35,6 +35,7 @@ export class BuildContext {
         this.sink.add(e.diagnostic);
         return undefined;
       }
+      if (e instanceof Skip) return undefined;
       throw e;
     }
   }
@@ -56,13 +57,23 @@ export interface BlockSpec {
 
 /**
  * Walks a block's statements, dispatching on each one's first word. Every statement is read in
- * isolation: an error aborts that statement only.
+ * isolation: an error aborts that statement only. Returns the first words of the statements that
+ * were skipped for a syntax error.
  */
-export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): void {
+export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): Set<string> {
   const seen = new Map<string, Span>();
   const keywords = Object.keys(spec.handlers);
+  const poisoned = new Set<string>();
   for (const stmt of block.statements) {
-    if (ctx.poisoned(stmt)) continue;
+    if (ctx.poisoned(stmt)) {
+      // A syntax error was reported here: the statement is skipped, and so are the errors its
+      // absence would cause (a missing setting, an unknown name it would have declared).
+      const [head, second] = stmt.items;
+      if (head?.kind === "word") poisoned.add(head.text);
+      else if (head?.kind === "call") poisoned.add(head.callee.text);
+      if (second?.kind === "word" && second.parts.length === 1) ctx.brokenNames.add(second.text);
+      continue;
+    }
     const head = stmt.items[0]!;
     ctx.attempt(() => {
       if (head.kind === "call" && head.callee.parts.length === 1) {
@@ -90,6 +101,7 @@ export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): voi
       handler(new Reader(stmt.items.slice(1), head.span), stmt, head);
     });
   }
+  return poisoned;
 }
 
 /** The statement's block, or an error saying it needs one. */

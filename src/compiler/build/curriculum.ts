@@ -21,7 +21,7 @@ import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
 import type { Statement, WordItem } from "../syntax.js";
 import { noBlock, walkBlock, type BuildContext } from "./context.js";
-import { argValue, asCall, callArgs, fail, Reader } from "./reader.js";
+import { argValue, asCall, callArgs, fail, Reader, skip } from "./reader.js";
 
 const COMPARISONS: readonly Comparison[] = ["<=", ">=", "<", ">", "==", "!="];
 
@@ -203,14 +203,17 @@ function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem):
   r.done("after the stage header (a stage is `stage NAME [for DURATION] { mix ... }`)");
   if (!stmt.block) fail("CGX0203", name.span, `stage \`${name.text}\` needs a \`{ mix ... }\` block`, "add `{ mix SOURCE 100% }`");
   let mixture: Mixture | undefined;
+  let mixBroken = false;
   let order: Spanned<Order> = { value: "shuffled", span: name.span };
-  walkBlock(ctx, stmt.block, {
+  const skipped = walkBlock(ctx, stmt.block, {
     name: `stage \`${name.text}\``,
     once: ["mix", "order"],
     handlers: {
       mix: (mr, s, mkw) => {
+        mixBroken = true;
         noBlock(s, mkw);
         mixture = readMixture(mr, mkw);
+        mixBroken = false;
       },
       order: (or, s, okw) => {
         noBlock(s, okw);
@@ -219,6 +222,7 @@ function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem):
       },
     },
   });
+  if (!mixture && (mixBroken || skipped.has("mix"))) skip();
   if (!mixture) fail("CGX0206", name.span, `stage \`${name.text}\` has no \`mix\``, "add `mix SOURCE 100%` inside the stage");
   return duration ? { name, duration, mixture, order, span: cover(kw.span, stmt.span) } : { name, mixture, order, span: cover(kw.span, stmt.span) };
 }

@@ -16,7 +16,7 @@ export function buildData(ctx: BuildContext, stmt: Statement, keyword: WordItem)
   const sources: SourceDecl[] = [];
   let contextBroken = false;
 
-  walkBlock(ctx, block, {
+  const skipped = walkBlock(ctx, block, {
     name: "the `data` block",
     once: ["tokenizer", "context", "difficulty", "heldout"],
     handlers: {
@@ -63,10 +63,10 @@ export function buildData(ctx: BuildContext, stmt: Statement, keyword: WordItem)
   });
 
   if (!context) {
-    if (!contextBroken) ctx.error("CGX0206", keyword.span, "the `data` block has no `context`", "add `context 128` (tokens per training sequence)");
+    if (!contextBroken && !skipped.has("context")) ctx.error("CGX0206", keyword.span, "the `data` block has no `context`", "add `context 128` (tokens per training sequence)");
     return undefined;
   }
-  if (sources.length === 0 && ctx.brokenNames.size === 0) {
+  if (sources.length === 0 && ctx.brokenNames.size === 0 && !skipped.has("source")) {
     ctx.error("CGX0206", keyword.span, "the `data` block declares no source", 'add one, e.g. `source kids = builtin("gutenberg.children")`');
   }
   return { tokenizer, context, sources, difficulty, heldout, span: stmt.span };

@@ -15,7 +15,7 @@ export function buildGrow(ctx: BuildContext, stmt: Statement, keyword: WordItem)
   let optimizer: Spanned<"carry" | "reset"> = { value: "carry", span: keyword.span };
   let rewarm: Duration | undefined;
   let broken = false;
-  walkBlock(ctx, block, {
+  const skipped = walkBlock(ctx, block, {
     name: "the `grow` block",
     once: ["start", "new_layers", "optimizer", "lr"],
     handlers: {
@@ -68,7 +68,7 @@ export function buildGrow(ctx: BuildContext, stmt: Statement, keyword: WordItem)
     },
   });
   if (!startLayers) {
-    if (!broken) ctx.error("CGX0206", keyword.span, "the `grow` block has no starting depth", "add `start layers 2` (or a share of the final depth: `start layers 25%`)");
+    if (!broken && !skipped.has("start")) ctx.error("CGX0206", keyword.span, "the `grow` block has no starting depth", "add `start layers 2` (or a share of the final depth: `start layers 25%`)");
     return undefined;
   }
   return { startLayers, events, optimizer, span: stmt.span, ...(freeze ? { freeze } : {}), ...(rewarm ? { rewarm } : {}) };

@@ -16,7 +16,7 @@ export function buildModels(ctx: BuildContext, stmt: Statement, keyword: WordIte
   let mlp: Spanned<number> = { value: 4, span: keyword.span };
   let aspect: Spanned<number> = { value: 32, span: keyword.span };
   let broken = false;
-  walkBlock(ctx, block, {
+  const skipped = walkBlock(ctx, block, {
     name: "the `models` block",
     once: ["params", "heads", "mlp", "aspect"],
     handlers: {
@@ -52,7 +52,7 @@ export function buildModels(ctx: BuildContext, stmt: Statement, keyword: WordIte
     },
   });
   if (!params && shapes.length === 0) {
-    if (!broken) ctx.error("CGX0206", keyword.span, "the `models` block names no model size", "add `params log(200k .. 20M, 6)` or `shape small(layers: 2, width: 128, heads: 4)`");
+    if (!broken && !skipped.has("params") && !skipped.has("shape")) ctx.error("CGX0206", keyword.span, "the `models` block names no model size", "add `params log(200k .. 20M, 6)` or `shape small(layers: 2, width: 128, heads: 4)`");
     return undefined;
   }
   return { ...(params ? { params } : {}), shapes, heads, mlp, aspect, span: stmt.span };

@@ -19,6 +19,13 @@ export function fail(code: Code, span: Span, message: string, help?: string): ne
   throw new Abort(diag(code, span, message, help));
 }
 
+/** Aborts a statement whose problem was already reported (inside its block): no new diagnostic. */
+export class Skip extends Error {}
+
+export function skip(): never {
+  throw new Skip("skipped after an earlier error");
+}
+
 const TOKEN_UNITS = new Set(["tok", "tokens", "token"]);
 const STEP_UNITS = new Set(["steps", "step"]);
 
