@@ -124,7 +124,8 @@ export type PacingFn =
 export type Level =
   | { readonly kind: "value"; readonly value: number; readonly span: Span }
   | { readonly kind: "quantile"; readonly value: number; readonly span: Span }
-  | { readonly kind: "min" | "max"; readonly span: Span };
+  | { readonly kind: "min"; readonly span: Span }
+  | { readonly kind: "max"; readonly span: Span };
 
 /** Where a curriculum draws its examples from: named sources with weights, or all of them. */
 export type SourceSelection =

@@ -345,7 +345,8 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
 }
 
 function planLevel(l: Level): PlanLevel {
-  return l.kind === "min" || l.kind === "max" ? { kind: l.kind } : { kind: l.kind, value: (l as { value: number }).value };
+  if (l.kind === "min" || l.kind === "max") return { kind: l.kind };
+  return { kind: l.kind, value: l.value };
 }
 
 function pacingFn(fn: import("./ast.js").PacingFn): import("../plan/types.js").PlanPacingFn {

@@ -96,7 +96,11 @@ export type PlanPacingFn =
   | { readonly kind: "root"; readonly power: number }
   | { readonly kind: "step"; readonly steps: number };
 
-export type PlanLevel = { readonly kind: "value" | "quantile"; readonly value: number } | { readonly kind: "min" | "max" };
+export type PlanLevel =
+  | { readonly kind: "value"; readonly value: number }
+  | { readonly kind: "quantile"; readonly value: number }
+  | { readonly kind: "min" }
+  | { readonly kind: "max" };
 
 export type PlanCurriculum =
   | { readonly name: string; readonly kind: "staged"; readonly stages: readonly PlanStage[] }

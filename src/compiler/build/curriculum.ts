@@ -50,7 +50,7 @@ export function buildCurriculum(ctx: BuildContext, r: Reader, stmt: Statement, k
     if (single || stages.length) fail("CGX0205", span, "a curriculum has one body: stages, a pace, a pacing or an order", "split it into two curricula");
     single = body;
   };
-  walkBlock(ctx, stmt.block, {
+  const failed = walkBlock(ctx, stmt.block, {
     name: `curriculum \`${name.text}\``,
     once: ["sources", "mix"],
     handlers: {
@@ -101,11 +101,15 @@ export function buildCurriculum(ctx: BuildContext, r: Reader, stmt: Statement, k
   if (single) {
     body = sources && single.kind !== "staged" ? { ...single, sources } : single;
     if (stages.length) broken = true;
-  } else if (stages.length || broken) {
+  } else if (stages.length || broken || failed.has("stage")) {
     if (sources) {
       ctx.error("CGX0204", sources.kind === "all" ? sources.span : sources.mixture.span, "a staged curriculum sets its sources per stage", "move the `mix` into each `stage`");
     }
     body = { kind: "staged", stages };
+  } else if (["pace", "pacing", "order"].some((k) => failed.has(k))) {
+    // Its body was written but failed to build, which was reported.
+    ctx.brokenNames.add(name.text);
+    return undefined;
   } else {
     ctx.error("CGX0507", name.span, `curriculum \`${name.text}\` is empty`, "add stages, a `pace`, a `pacing(...)` or an `order by difficulty`");
     ctx.brokenNames.add(name.text);
@@ -192,7 +196,8 @@ function readLevel(r: Reader): Level {
     if (item.value > 100) fail("CGX0403", item.span, `the quantile \`${item.text}\` is over 100%`, "use 0%..100%");
     return { kind: "quantile", value: item.value / 100, span: item.span };
   }
-  if (item.kind === "word" && (item.text === "min" || item.text === "max")) return { kind: item.text, span: item.span };
+  if (item.kind === "word" && item.text === "min") return { kind: "min", span: item.span };
+  if (item.kind === "word" && item.text === "max") return { kind: "max", span: item.span };
   r.unexpected(item, "a difficulty level (a number, a quantile like `10%`, `min` or `max`)");
 }
 
