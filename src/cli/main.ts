@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { checkCommand, compileCommand, explainCommand, planCommand, schemaCommand } from "./commands/compile.js";
 import { fmtCommand } from "./commands/fmt.js";
+import { doctorCommand, runCommand, statusCommand } from "./commands/run.js";
 import { processIo, UserError, type Io } from "./io.js";
 
 function formatOption() {
@@ -58,6 +59,25 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command("explain <code>")
     .description("explain an error code, e.g. cgx explain CGX0501")
     .action((code: string) => setCode(explainCommand(io, code)));
+
+  program
+    .command("run <file>")
+    .description("train every cell of the plan, resuming where a previous run stopped")
+    .option("--backend <name>", "force a backend: tensorflow-gpu, tensorflow, wasm or cpu")
+    .option("--runs <dir>", "root of run directories", "runs")
+    .option("--cells <ids...>", "train only these cells (ids, indexes or labels from `cgx plan`)")
+    .option("--cache <dir>", "cache for scores and tokenizers (default RUNS/.cache)")
+    .action(async (file: string, opts: { backend?: string; runs: string; cells?: string[]; cache?: string }) => setCode(await runCommand(io, file, opts)));
+
+  program
+    .command("status <run-dir>")
+    .description("show the state of every cell of a run")
+    .action((dir: string) => setCode(statusCommand(io, dir)));
+
+  program
+    .command("doctor")
+    .description("show which TensorFlow.js backends load here, and why the others do not")
+    .action(async () => setCode(await doctorCommand(io)));
 
   return program;
 }

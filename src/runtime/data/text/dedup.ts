@@ -1,15 +1,15 @@
-/** Exact deduplication after normalisation: keeps the first occurrence, so the result is deterministic. */
-import { normalizeText } from "./normalize.js";
-
+/**
+ * Exact deduplication after normalisation. Every loader stores texts already normalised
+ * (normalizeText), so equal-after-normalisation is plain string equality here. Keeps the first
+ * occurrence, so the result is deterministic.
+ */
 export function dedupe<T extends { readonly text: string }>(docs: Iterable<T>): T[] {
   const seen = new Set<string>();
   const out: T[] = [];
   for (const d of docs) {
-    // Texts are normally stored normalised already; normalising again makes this safe for any input.
-    const key = normalizeText(d.text);
-    if (!key || seen.has(key)) continue;
-    seen.add(key);
-    out.push(key === d.text ? d : { ...d, text: key });
+    if (!d.text || seen.has(d.text)) continue;
+    seen.add(d.text);
+    out.push(d);
   }
   return out;
 }

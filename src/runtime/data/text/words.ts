@@ -14,3 +14,11 @@ export function countWords(text: string): number {
   while (WORD.exec(text) !== null) n++;
   return n;
 }
+
+/** countWords(text) >= n, stopping as soon as it is. */
+export function hasWords(text: string, n: number): boolean {
+  let k = 0;
+  WORD.lastIndex = 0;
+  while (k < n && WORD.exec(text) !== null) k++;
+  return k >= n;
+}

@@ -1,0 +1,154 @@
+/** `cgx run`, `cgx status`, `cgx doctor`: the commands that train or inspect training. */
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import cliProgress from "cli-progress";
+import { BACKEND_ORDER, BackendError, pickBackend, probeBackends } from "../../runtime/backend.js";
+import { runPlan, RunError, type RunEvent } from "../../runtime/executor.js";
+import { cellPaths, readStatus, type CellStatus } from "../../runtime/rundir.js";
+import { tryReadJson } from "../../runtime/files.js";
+import type { PlanLock } from "../../runtime/executor.js";
+import { experimentDataProvider } from "../../runtime/provider.js";
+import { type Io, UserError } from "../io.js";
+import { compileAndReport } from "../source.js";
+import { duration, human, table } from "../table.js";
+
+export interface RunCommandOptions {
+  readonly backend?: string;
+  readonly runs: string;
+  readonly cells?: string[];
+  readonly jobs?: string;
+  readonly cache?: string;
+}
+
+export async function runCommand(io: Io, file: string, opts: RunCommandOptions): Promise<number> {
+  const { ok, result } = compileAndReport(io, file, "human");
+  if (!ok || !result.plan) return 1;
+  const plan = result.plan;
+  let backend;
+  try {
+    backend = await pickBackend(opts.backend);
+  } catch (e) {
+    if (e instanceof BackendError) throw new UserError(e.message, "`cgx doctor` lists the backends and why each does or does not load");
+    throw e;
+  }
+  const root = resolve(io.cwd, opts.runs);
+  const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
+  const progress = new ProgressView(io, plan.cells.length);
+  io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version})\n`);
+  try {
+    const summary = await runPlan(plan, {
+      root,
+      backend,
+      ...(opts.cells ? { cells: opts.cells } : {}),
+      data: experimentDataProvider(plan, { cacheDir, cwd: io.cwd }),
+      onEvent: (e) => progress.on(e),
+    });
+    progress.stop();
+    const counts = new Map<string, number>();
+    for (const s of summary.results.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+    io.err(`\n${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}; run directory ${summary.runDir}\n`);
+    return [...summary.results.values()].some((s) => s === "failed") ? 1 : 0;
+  } catch (e) {
+    progress.stop();
+    if (e instanceof RunError) throw new UserError(e.message, e.help);
+    throw e;
+  }
+}
+
+/** Progress bars on a terminal; a line per finished cell (and every 10% of a cell) elsewhere. */
+class ProgressView {
+  private readonly multi?: cliProgress.MultiBar;
+  private overall?: cliProgress.SingleBar;
+  private current?: cliProgress.SingleBar;
+  private done = 0;
+  private lastTenth = -1;
+
+  constructor(
+    private readonly io: Io,
+    private readonly total: number,
+  ) {
+    if (io.color && process.stderr.isTTY) {
+      this.multi = new cliProgress.MultiBar(
+        { clearOnComplete: false, hideCursor: true, format: " {name} |{bar}| {percentage}% {detail}", etaBuffer: 50 },
+        cliProgress.Presets.shades_classic,
+      );
+      this.overall = this.multi.create(total, 0, { name: "all cells".padEnd(28), detail: "" });
+    }
+  }
+
+  on(e: RunEvent): void {
+    const label = e.cell?.label ?? "";
+    switch (e.kind) {
+      case "cell-start":
+        this.lastTenth = -1;
+        if (this.multi) this.current = this.multi.create(e.cell!.budget.steps, 0, { name: label.slice(0, 28).padEnd(28), detail: "" });
+        else this.io.err(`[${this.done + 1}/${this.total}] ${label}: training ${human(e.cell!.budget.tokens)} tokens\n`);
+        break;
+      case "progress": {
+        const p = e.progress!;
+        const eta = ((p.steps - p.step) * (p.tokens / Math.max(1, p.step))) / Math.max(1, p.tokensPerSecond);
+        const detail = `loss ${p.loss.toFixed(3)}  ${Math.round(p.tokensPerSecond)} tok/s  ETA ${duration(eta)}`;
+        if (this.current) this.current.update(p.step, { detail });
+        else {
+          const tenth = Math.floor((10 * p.step) / p.steps);
+          if (tenth > this.lastTenth && tenth < 10) {
+            this.lastTenth = tenth;
+            if (tenth > 0) this.io.err(`  ${label}: ${tenth * 10}%  ${detail}\n`);
+          }
+        }
+        break;
+      }
+      case "cell-end":
+        this.done++;
+        if (this.current) {
+          this.current.stop();
+          this.multi!.remove(this.current);
+          this.current = undefined;
+        }
+        this.overall?.update(this.done);
+        if (!this.multi || e.state !== "done") this.io.err(`  ${label}: ${e.state}${e.message ? ` (${e.message})` : ""}\n`);
+        break;
+      case "warn":
+        this.io.err(`warning: ${label}: ${e.message}\n`);
+        break;
+    }
+  }
+
+  stop(): void {
+    this.multi?.stop();
+  }
+}
+
+/** `cgx status RUN_DIR`: one line per cell from its status.json. */
+export function statusCommand(io: Io, dir: string): number {
+  const runDir = resolve(io.cwd, dir);
+  const lock = tryReadJson<PlanLock>(join(runDir, "plan.lock.json"));
+  if (!lock) {
+    if (!existsSync(runDir)) throw new UserError(`no run directory at \`${dir}\``, "give the directory `cgx run` printed, like runs/EXPERIMENT/HASH");
+    const subs = readdirSync(runDir).filter((n) => existsSync(join(runDir, n, "plan.lock.json")));
+    if (subs.length === 0) throw new UserError(`\`${dir}\` holds no plan.lock.json`, "give the directory `cgx run` printed, like runs/EXPERIMENT/HASH");
+    let code = 0;
+    for (const s of subs) code = Math.max(code, statusCommand(io, join(dir, s)));
+    return code;
+  }
+  const rows: string[][] = [];
+  const counts = new Map<string, number>();
+  for (const cell of lock.plan.cells) {
+    const st: CellStatus | undefined = readStatus(cellPaths(runDir, cell.id));
+    const state = st?.state ?? "pending";
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+    rows.push([String(cell.index), cell.id, cell.label, state, `${st?.step ?? 0}/${cell.budget.steps}`, st?.message ?? ""]);
+  }
+  io.out(`${lock.plan.experiment} (${lock.backend}, plan ${lock.plan_hash.slice(0, 12)}): ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}\n\n`);
+  io.out(table(["#", "id", "cell", "state", "steps", "message"], rows, new Set([0])));
+  return 0;
+}
+
+export async function doctorCommand(io: Io): Promise<number> {
+  io.out(`node ${process.version} on ${process.platform}-${process.arch}\n\nbackends, in the order cgx tries them:\n`);
+  const probes = await probeBackends();
+  for (const p of probes) io.out(`  ${p.ok ? "ok  " : "no  "} ${p.name.padEnd(15)} ${p.detail}\n`);
+  const first = probes.find((p) => p.ok);
+  io.out(`\ndefault backend: ${first ? first.name : "none"} (force one with --backend ${BACKEND_ORDER.join("|")})\n`);
+  return first ? 0 : 1;
+}

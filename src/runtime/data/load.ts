@@ -1,0 +1,205 @@
+/**
+ * The data layer's entry point: a plan's `data` block in, every source's train and heldout
+ * examples (scored) and the tokenizer out.
+ *
+ *   sources  -> documents (builtin corpora cached per process; files read each call)
+ *            -> heldout split (hash of the text, see split.ts)
+ *            -> tokenizer (bpe trained on all sources' train splits, cached on disk)
+ *            -> scores: grade, words, length, difficulty (cached on disk by content hash)
+ *            -> Example objects
+ */
+import type { PlanData, PlanMetric } from "../../plan/types.js";
+import { DiskCache } from "./cache.js";
+import { DataError } from "./errors.js";
+import { hashParts, hashTexts, sha1 } from "./hash.js";
+import { UnigramModel } from "./metrics/rarity.js";
+import { compressionScores, lengthScores, rarityScores, readabilityScores, type ReadabilityScores } from "./metrics/scores.js";
+import { sourceDocs } from "./sources.js";
+import { heldoutMask } from "./split.js";
+import { makeTokenizer } from "./tokenizers/index.js";
+import type { Tokenizer } from "./tokenizers/types.js";
+import type { Example, RawDoc, SourceSplit } from "./types.js";
+
+export interface LoadOptions {
+  /** Where score arrays and trained tokenizers are cached (created if missing). */
+  readonly cacheDir: string;
+  /** What `files(...)` patterns are relative to. */
+  readonly cwd: string;
+}
+
+export interface SplitScores {
+  readonly train: Float64Array;
+  readonly heldout: Float64Array;
+}
+
+export interface ExperimentData {
+  /** In the plan's source order. */
+  readonly sources: ReadonlyMap<string, SourceSplit>;
+  readonly tokenizer: Tokenizer;
+  /**
+   * Every example's score under any metric, aligned with `sources` (curricula may order by a
+   * metric other than the experiment's difficulty). Cached on disk like `difficulty`.
+   */
+  score(metric: PlanMetric): ReadonlyMap<string, SplitScores>;
+  /** Milliseconds per phase of this call, for benchmarks and logs. */
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/** One source while loading: its documents in load order, with a heldout flag each. */
+interface Loaded {
+  readonly name: string;
+  readonly docs: readonly RawDoc[];
+  readonly texts: readonly string[];
+  readonly heldout: readonly boolean[];
+  readonly contentHash: string;
+  readonly trainHash: string;
+}
+
+export async function loadExperimentData(data: PlanData, opts: LoadOptions): Promise<ExperimentData> {
+  const timings: Record<string, number> = {};
+  const time = <T>(phase: string, f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      timings[phase] = (timings[phase] ?? 0) + Math.round(performance.now() - t0);
+    }
+  };
+  const cache = new DiskCache(opts.cacheDir);
+
+  const loaded: Loaded[] = data.sources.map((src) => {
+    const docs = time("load", () => sourceDocs(src, opts.cwd));
+    return time("split", () => {
+      const texts = docs.map((d) => d.text);
+      const heldout = heldoutMask(
+        docs.map((d) => d.splitKey ?? d.text),
+        data.heldout,
+      );
+      return {
+        name: src.name,
+        docs,
+        texts,
+        heldout,
+        contentHash: hashTexts(texts),
+        trainHash: hashTexts(texts.filter((_, i) => !heldout[i])),
+      };
+    });
+  });
+
+  // Sorted, so listing the same sources in another order reuses the cached vocabulary.
+  const trainingHash = hashParts(...loaded.map((s) => s.trainHash).sort());
+  const trainingTexts = function* () {
+    for (const s of loaded) for (let i = 0; i < s.texts.length; i++) if (!s.heldout[i]) yield s.texts[i]!;
+  };
+  const t0 = performance.now();
+  const tokenizer = await makeTokenizer(data.tokenizer, { hash: trainingHash, texts: trainingTexts }, cache);
+  timings.tokenizer = Math.round(performance.now() - t0);
+
+  const readability = new Map<string, ReadabilityScores>();
+  const lengths = new Map<string, Float64Array>();
+  for (const s of loaded) {
+    readability.set(s.name, time("readability", () => readabilityScores(cache, s.texts, s.contentHash)));
+    lengths.set(s.name, time("length", () => lengthScores(cache, s.texts, s.contentHash, tokenizer)));
+  }
+
+  let unigrams: UnigramModel | undefined;
+  /** Scores of every document of every source, in load order. */
+  const scoreAll = (metric: PlanMetric): Map<string, Float64Array> => {
+    const out = new Map<string, Float64Array>();
+    for (const s of loaded) {
+      const r = readability.get(s.name)!;
+      switch (metric.kind) {
+        case "flesch_kincaid":
+          out.set(s.name, r.grade);
+          break;
+        case "dale_chall":
+          out.set(s.name, r.daleChall);
+          break;
+        case "length":
+          out.set(s.name, lengths.get(s.name)!);
+          break;
+        case "compression":
+          out.set(s.name, compressionScores(cache, s.texts, s.contentHash));
+          break;
+        case "rarity":
+          out.set(s.name, rarityScores(cache, s.texts, s.contentHash, trainingHash, () => (unigrams ??= UnigramModel.fit(trainingTexts()))));
+          break;
+        case "field":
+          out.set(s.name, fieldScores(s, metric.field));
+          break;
+        case "perplexity":
+          throw new DataError(
+            "difficulty perplexity(...) is not supported yet",
+            "it needs a trained reference model; use flesch_kincaid, dale_chall, length, rarity, compression or field(...) for now",
+          );
+      }
+    }
+    return out;
+  };
+
+  const difficulty = time("difficulty", () => scoreAll(data.difficulty));
+
+  const sources = time("examples", () => {
+    const out = new Map<string, SourceSplit>();
+    for (const s of loaded) {
+      const r = readability.get(s.name)!;
+      const len = lengths.get(s.name)!;
+      const diff = difficulty.get(s.name)!;
+      const train: Example[] = [];
+      const heldout: Example[] = [];
+      s.docs.forEach((d, i) => {
+        const e: Example = {
+          id: `${s.name}:${sha1(d.text).slice(0, 16)}`,
+          text: d.text,
+          source: s.name,
+          difficulty: diff[i]!,
+          grade: r.grade[i]!,
+          length: len[i]!,
+          words: r.words[i]!,
+          meta: d.meta,
+          origin: d.origin,
+        };
+        (s.heldout[i] ? heldout : train).push(e);
+      });
+      out.set(s.name, { train, heldout });
+    }
+    return out;
+  });
+
+  const score = (metric: PlanMetric): ReadonlyMap<string, SplitScores> => {
+    const all = scoreAll(metric);
+    const out = new Map<string, SplitScores>();
+    for (const s of loaded) {
+      const v = all.get(s.name)!;
+      const nHeld = s.heldout.filter(Boolean).length;
+      const train = new Float64Array(v.length - nHeld);
+      const held = new Float64Array(nHeld);
+      let t = 0;
+      let h = 0;
+      for (let i = 0; i < v.length; i++) {
+        if (s.heldout[i]) held[h++] = v[i]!;
+        else train[t++] = v[i]!;
+      }
+      out.set(s.name, { train, heldout: held });
+    }
+    return out;
+  };
+
+  return { sources, tokenizer, score, timings };
+}
+
+/** field("x"): every document of the source must carry x (jsonl sources list it in fields: [...]). */
+function fieldScores(s: Loaded, field: string): Float64Array {
+  const out = new Float64Array(s.docs.length);
+  s.docs.forEach((d, i) => {
+    const v = d.meta[field];
+    if (v === undefined) {
+      throw new DataError(
+        `difficulty field("${field}") needs the field on every example, but source "${s.name}" has none (${d.origin})`,
+        `list "${field}" in the source's fields: [...] (jsonl sources), or choose another difficulty metric`,
+      );
+    }
+    out[i] = v;
+  });
+  return out;
+}

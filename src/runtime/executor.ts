@@ -1,0 +1,143 @@
+/**
+ * Runs a plan: creates the run directory, writes plan.lock.json, then trains every selected cell
+ * that is not finished, in this process or in worker processes (--jobs). One cell's failure or
+ * divergence never stops the others; finished cells are skipped, interrupted ones resume.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { planJson, sha256 } from "../plan/hash.js";
+import type { Cell, Plan } from "../plan/types.js";
+import { VERSION } from "../version.js";
+import type { LoadedBackend } from "./backend.js";
+import { tryReadJson, writeJsonAtomic } from "./files.js";
+import { cellPaths, readStatus, writeStatus, type CellState } from "./rundir.js";
+import { trainCell, type CellData, type Progress } from "./trainer.js";
+
+export interface RunEvent {
+  readonly kind: "cell-start" | "cell-end" | "progress" | "warn";
+  readonly cell?: Cell;
+  readonly state?: CellState;
+  readonly message?: string;
+  readonly progress?: Progress;
+}
+
+export interface RunOptions {
+  readonly root: string;
+  readonly backend: LoadedBackend;
+  /** Cell ids, labels or indexes to run; all when absent. */
+  readonly cells?: readonly string[];
+  readonly onEvent?: (e: RunEvent) => void;
+  /** Loads the data a cell needs (cached across cells by the provider). */
+  readonly data: (cell: Cell) => Promise<CellData>;
+}
+
+export interface RunSummary {
+  readonly runDir: string;
+  readonly results: ReadonlyMap<string, CellState>;
+}
+
+export class RunError extends Error {
+  constructor(
+    message: string,
+    readonly help?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function runDirFor(root: string, plan: Plan): string {
+  return join(root, plan.experiment, sha256(planJson(plan)).slice(0, 12));
+}
+
+function gitRevision(): string | null {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export interface PlanLock {
+  readonly plan_hash: string;
+  readonly cgx_version: string;
+  readonly tfjs_version: string;
+  readonly node_version: string;
+  readonly backend: string;
+  readonly git_revision: string | null;
+  readonly plan: Plan;
+}
+
+/** Creates the run directory and its lock, or checks an existing lock matches this plan. */
+export function prepareRunDir(root: string, plan: Plan, backend: LoadedBackend): string {
+  const dir = runDirFor(root, plan);
+  const lockPath = join(dir, "plan.lock.json");
+  const hash = sha256(planJson(plan));
+  const existing = tryReadJson<PlanLock>(lockPath);
+  if (existing) {
+    if (existing.plan_hash !== hash) throw new RunError(`${lockPath} belongs to another plan`, "move the run directory away or use another --runs root");
+    if (existing.backend !== backend.name) {
+      throw new RunError(`this run was started on the ${existing.backend} backend; resuming it on ${backend.name} would mix numbers from two backends`, `rerun with --backend ${existing.backend}, or use another --runs root`);
+    }
+    return dir;
+  }
+  if (existsSync(lockPath)) throw new RunError(`${lockPath} is unreadable`, "restore it from a backup or remove the run directory");
+  const lock: PlanLock = {
+    plan_hash: hash,
+    cgx_version: VERSION,
+    tfjs_version: backend.version,
+    node_version: process.version,
+    backend: backend.name,
+    git_revision: gitRevision(),
+    plan,
+  };
+  writeJsonAtomic(lockPath, lock);
+  return dir;
+}
+
+/** Selects cells by id, label or index; unknown selectors are an error naming them. */
+export function selectCells(plan: Plan, selectors?: readonly string[]): Cell[] {
+  if (!selectors || selectors.length === 0) return [...plan.cells];
+  const picked = new Set<Cell>();
+  for (const s of selectors) {
+    const matches = plan.cells.filter((c) => c.id === s || c.label === s || String(c.index) === s || c.label.startsWith(`${s}/`));
+    if (matches.length === 0) throw new RunError(`no cell matches \`${s}\``, "give a cell id, index or label from `cgx plan`");
+    for (const m of matches) picked.add(m);
+  }
+  return plan.cells.filter((c) => picked.has(c));
+}
+
+export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary> {
+  const runDir = prepareRunDir(opts.root, plan, opts.backend);
+  const results = new Map<string, CellState>();
+  for (const cell of selectCells(plan, opts.cells)) {
+    const paths = cellPaths(runDir, cell.id);
+    const st = readStatus(paths);
+    if (st && (st.state === "done" || st.state === "diverged")) {
+      results.set(cell.id, st.state);
+      continue;
+    }
+    opts.onEvent?.({ kind: "cell-start", cell });
+    let state: CellState;
+    let message: string | undefined;
+    try {
+      const data = await opts.data(cell);
+      const out = await trainCell(cell, data, {
+        runDir,
+        backend: opts.backend,
+        onProgress: (p) => opts.onEvent?.({ kind: "progress", cell, progress: p }),
+        warn: (m) => opts.onEvent?.({ kind: "warn", cell, message: m }),
+      });
+      state = out.state;
+      message = out.message;
+    } catch (e) {
+      // A cell that cannot train is marked failed with the reason; the rest of the run goes on.
+      state = "failed";
+      message = (e as Error).message;
+      writeStatus(paths, { id: cell.id, label: cell.label, state, step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: opts.backend.name, updated: new Date().toISOString(), message });
+    }
+    results.set(cell.id, state);
+    opts.onEvent?.({ kind: "cell-end", cell, state, ...(message ? { message } : {}) });
+  }
+  return { runDir, results };
+}

@@ -1,0 +1,202 @@
+/**
+ * Trains one plan cell: batches from the curriculum sampler, AdamW updates, evaluation and a
+ * checkpoint at each of the plan's eval points, metrics to metrics.jsonl. Resumes from the newest
+ * valid checkpoint, truncating metrics written after it, so a killed cell ends exactly where an
+ * uninterrupted one would on the same backend.
+ */
+import type * as TF from "@tensorflow/tfjs";
+import type { Cell } from "../plan/types.js";
+import type { LoadedBackend } from "./backend.js";
+import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { bucketSets, sourceSets, type EvalSet } from "./evalsets.js";
+import { appendJsonLine } from "./files.js";
+import { Gpt } from "./model.js";
+import { Optimizer } from "./optimizer.js";
+import { initParams, type Params } from "./params.js";
+import { cellPaths, countLines, truncateMetrics, writeStatus, type CellState } from "./rundir.js";
+import { CurriculumSampler, type PoolExample } from "./sampler.js";
+import { lrAt, scheduleFor } from "./schedule.js";
+
+export interface CellData {
+  readonly train: ReadonlyMap<string, readonly PoolExample[]>;
+  readonly heldout: ReadonlyMap<string, readonly PoolExample[]>;
+  /** Token placed between packed examples. */
+  readonly separator: number;
+}
+
+export interface Progress {
+  readonly cell: string;
+  readonly step: number;
+  readonly steps: number;
+  readonly tokens: number;
+  readonly loss: number;
+  readonly tokensPerSecond: number;
+}
+
+export interface TrainOptions {
+  readonly runDir: string;
+  readonly backend: LoadedBackend;
+  readonly onProgress?: (p: Progress) => void;
+  readonly warn?: (message: string) => void;
+  /** Log a train line every this many steps (and at the last step); default: ~200 lines per cell. */
+  readonly logEvery?: number;
+}
+
+export interface CellOutcome {
+  readonly state: CellState;
+  readonly finalLoss: number | null;
+  readonly message?: string;
+}
+
+interface TrainerState {
+  readonly step: number;
+  readonly optimizerT: number;
+  readonly flops: number;
+  readonly initialLoss: number | null;
+}
+
+export class UnsupportedError extends Error {}
+
+/** A loss above this multiple of the uniform-prediction loss, or not finite, counts as diverged. */
+const DIVERGENCE_FACTOR = 2;
+
+export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions): Promise<CellOutcome> {
+  const { tf, name: backendName } = opts.backend;
+  const paths = cellPaths(opts.runDir, cell.id);
+  const steps = cell.budget.steps;
+  const B = cell.train.batch;
+  const T = cell.model.context;
+  const tps = cell.budget.tokens_per_step;
+  const status = (state: CellState, step: number, message?: string) =>
+    writeStatus(paths, {
+      id: cell.id,
+      label: cell.label,
+      state,
+      step,
+      steps,
+      tokens: step * tps,
+      backend: backendName,
+      updated: new Date().toISOString(),
+      ...(message ? { message } : {}),
+    });
+
+  if (cell.growth) throw new UnsupportedError("growth during training is not implemented in the runtime yet");
+  if (cell.pruning.length) throw new UnsupportedError("pruning during training is not implemented in the runtime yet");
+
+  const sampler = new CurriculumSampler(cell.curriculum, data.train, { context: T, batch: B, seed: cell.seed, separator: data.separator, budget: cell.budget.tokens });
+  const evalSets: { kind: "source" | "bucket"; sets: EvalSet[] }[] = [{ kind: "source", sets: sourceSets(data.heldout, cell.eval.samples, T, data.separator) }];
+  for (const g of cell.eval.loss_by) if (g.kind === "difficulty_bucket") evalSets.push({ kind: "bucket", sets: bucketSets(data.heldout, g.buckets, cell.eval.samples, T, data.separator) });
+
+  // Resume or start.
+  const resumed = loadLatestCheckpoint<TrainerState>(paths.checkpoints, (m) => opts.warn?.(m));
+  let params: Params;
+  let state: TrainerState;
+  if (resumed) {
+    params = new Map([...resumed.arrays].filter(([k]) => !k.startsWith("opt.")));
+    state = resumed.manifest.state;
+    truncateMetrics(paths.metrics, resumed.manifest.metricsLines);
+  } else {
+    params = initParams(cell.model, cell.model.layers, cell.seed);
+    state = { step: 0, optimizerT: 0, flops: 0, initialLoss: null };
+    truncateMetrics(paths.metrics, 0);
+  }
+  const model = new Gpt(tf, cell.model, params, opts.backend.name === "wasm");
+  const optimizer = new Optimizer(tf, cell.train.optimizer);
+  if (resumed) optimizer.load(resumed.arrays, state.optimizerT);
+  const vars = [...model.vars.values()];
+  const schedule = scheduleFor(cell.train, steps, tps);
+  const evalPoints = new Set(cell.eval.points.map((p) => p / tps));
+  const logEvery = opts.logEvery ?? Math.max(1, Math.floor(steps / 200));
+  const uniformLoss = Math.log(cell.model.vocab);
+  const flopsPerStep = cell.model.flops_per_token * tps;
+
+  let step = state.step;
+  let flops = state.flops;
+  let initialLoss = state.initialLoss;
+  let lastLoss = NaN;
+  let windowStart = performance.now();
+  let windowSteps = 0;
+  status("running", step);
+  try {
+    while (step < steps && !(cell.budget.stop_on === "flops" && flops >= cell.budget.flops)) {
+      const batch = sampler.batch(step);
+      const lr = lrAt(schedule, step);
+      const loss = tf.tidy(() => {
+        const x = tf.tensor2d(batch.inputs, [B, T], "int32");
+        const y = tf.tensor1d(batch.targets, "int32");
+        const { value, grads } = tf.variableGrads(() => model.loss(x, y), vars);
+        const gradNorm = optimizer.apply(model.vars, grads, lr, cell.train.clip, new Map(), new Set());
+        return { value: value.dataSync()[0]!, gradNorm };
+      });
+      step++;
+      flops += flopsPerStep;
+      windowSteps++;
+      lastLoss = loss.value;
+      if (initialLoss === null) initialLoss = loss.value;
+      if (!Number.isFinite(loss.value) || loss.value > DIVERGENCE_FACTOR * Math.max(uniformLoss, initialLoss)) {
+        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: Number.isFinite(loss.value) ? loss.value : null, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty });
+        const message = `loss ${Number.isFinite(loss.value) ? loss.value.toFixed(3) : String(loss.value)} at step ${step}: diverged`;
+        appendJsonLine(paths.metrics, { kind: "end", state: "diverged", step, message });
+        status("diverged", step, message);
+        return { state: "diverged", finalLoss: null, message };
+      }
+      const now = performance.now();
+      const tokensPerSecond = (windowSteps * tps * 1000) / Math.max(1, now - windowStart);
+      if (step % logEvery === 0 || step === steps) {
+        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: loss.value, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty });
+      }
+      opts.onProgress?.({ cell: cell.id, step, steps, tokens: step * tps, loss: loss.value, tokensPerSecond });
+      if (now - windowStart > 5000) {
+        windowStart = now;
+        windowSteps = 0;
+      }
+      if (evalPoints.has(step)) {
+        const ev = evaluate(tf, model, evalSets, B, T);
+        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), ...ev });
+        saveCheckpoint<TrainerState>(paths.checkpoints, step, countLines(paths.metrics), [...model.toArrays().values(), ...optimizer.toArrays()], { step, optimizerT: optimizer.t, flops, initialLoss });
+        status("running", step);
+      }
+    }
+    appendJsonLine(paths.metrics, { kind: "end", state: "done", step, flops });
+    status("done", step);
+    return { state: "done", finalLoss: lastLoss };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Mean token loss on each eval set, in batches of the training batch size. */
+export function evaluate(tf: LoadedBackend["tf"], model: Gpt, groups: readonly { kind: "source" | "bucket"; sets: EvalSet[] }[], B: number, T: number) {
+  const lossOf = (seqs: readonly Int32Array[]): number => {
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < seqs.length; i += B) {
+      const chunk = seqs.slice(i, i + B);
+      const inputs = new Int32Array(chunk.length * T);
+      const targets = new Int32Array(chunk.length * T);
+      chunk.forEach((s, j) => {
+        inputs.set(s.subarray(0, T), j * T);
+        targets.set(s.subarray(1, T + 1), j * T);
+      });
+      sum += tf.tidy(() => tf.sum(model.tokenLosses(tf.tensor2d(inputs, [chunk.length, T], "int32") as TF.Tensor2D, tf.tensor1d(targets, "int32") as TF.Tensor1D)).dataSync()[0]!);
+      n += chunk.length * T;
+    }
+    return n ? sum / n : NaN;
+  };
+  const bySource: Record<string, number> = {};
+  const byBucket: { label: string; lo: number; hi: number; loss: number }[] = [];
+  for (const g of groups) {
+    for (const s of g.sets) {
+      const l = lossOf(s.sequences);
+      if (g.kind === "source") bySource[s.label] = l;
+      else byBucket.push({ label: s.label, lo: s.lo, hi: s.hi, loss: l });
+    }
+  }
+  const values = Object.values(bySource);
+  return { loss: values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN, by_source: bySource, by_bucket: byBucket };
+}
