@@ -103,33 +103,46 @@ export function diagnosticToJson(d: Diagnostic, file: string) {
   };
 }
 
-/** Levenshtein distance, for did-you-mean suggestions. */
+/** Edit distance counting a swap of two neighbouring letters as one edit (`bacth` is one from `batch`). */
 export function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diagPrev = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diagPrev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagPrev = tmp;
+  // Optimal string alignment: Levenshtein plus adjacent transpositions.
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row = new Array<number>(b.length + 1);
+    for (let j = 0; j <= b.length; j++) {
+      if (i === 0 || j === 0) {
+        row[j] = i + j;
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      row[j] = d;
     }
+    rows.push(row);
   }
-  return prev[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
-/** The closest candidate within a distance that scales with the word, or undefined. */
+/**
+ * The closest candidate within a distance that scales with the word, or else the one candidate the
+ * word begins (`flesch` for `flesch_kincaid`), or undefined.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
   const limit = Math.max(1, Math.floor(word.length / 3));
-  for (const c of candidates) {
+  const list = [...candidates];
+  for (const c of list) {
     const dist = editDistance(word.toLowerCase(), c.toLowerCase());
     if (dist < bestDist && dist <= limit) {
       best = c;
       bestDist = dist;
     }
+  }
+  if (best === undefined && word.length >= 3) {
+    const prefixed = list.filter((c) => c.toLowerCase().startsWith(word.toLowerCase()));
+    if (prefixed.length === 1) best = prefixed[0];
   }
   return best;
 }

@@ -1,12 +1,11 @@
 /** Turns expanded cells into the plan: stable ids, the source hash, totals; and its canonical JSON text. */
-import { createHash } from "node:crypto";
 import type { Cell, Plan } from "../plan/types.js";
 import { PLAN_FORMAT, PLAN_VERSION } from "../plan/types.js";
 import type { Expansion } from "./expand.js";
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
+import { sha256 } from "../plan/hash.js";
+
+export { planJson, sha256 } from "../plan/hash.js";
 
 /** A cell's id hashes everything that determines its training (content and seed), so it survives reordering the grid. */
 export function cellId(contentJson: string, seed: number): string {
@@ -33,9 +32,4 @@ export function emitPlan(experiment: string, source: string, compilerVersion: st
     analyses: x.analyses,
     totals: { cells: cells.length, tokens, flops },
   };
-}
-
-/** The plan's canonical text: key order is construction order, two-space indent, final newline. */
-export function planJson(plan: Plan): string {
-  return JSON.stringify(plan, null, 2) + "\n";
 }

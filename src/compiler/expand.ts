@@ -261,10 +261,13 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
         switch (body.kind) {
           case "staged": {
             ownStages = stagedStages(decl, B, tps)!;
-            const end = ownStages[ownStages.length - 1]!.end;
-            if (end > B) {
-              const over = body.stages.find((_, i) => ownStages![i]!.end > B)!;
-              rep.once("CGX0502", over.duration?.span ?? over.name.span, `the stages of \`${curName}\` run past the end of training in cell ${size.label} (budget ${B} tokens)`, "give stage lengths as shares of the budget (`30%`), or shorten them");
+            // The first stage that ends past the budget, or (the last one) starts when it is spent.
+            const overAt = ownStages.findIndex((s) => s.end > B || s.start >= B);
+            const over = body.stages[overAt];
+            if (over?.duration) {
+              rep.once("CGX0502", over.duration.span, `the stages of \`${curName}\` run past the end of training in cell ${size.label} (budget ${B} tokens)`, "give stage lengths as shares of the budget (`30%`), or shorten them");
+            } else if (over) {
+              rep.once("CGX0502", over.name.span, `the stages before \`${over.name.text}\` use the whole budget of cell ${size.label} (${B} tokens), leaving none for it`, "give stage lengths as shares of the budget (`30%`), or shorten them");
             }
             curriculum = { name: curName, kind: "staged", stages: ownStages.map((s) => ({ ...s, end: Math.min(s.end, B) as Tokens })) };
             break;
@@ -396,7 +399,11 @@ function budgetFor(exp: Experiment, shape: ModelShape, tps: number, rep: Reporte
   }
   const steps = Math.floor(tokens / tps);
   if (steps < 1) {
-    rep.once("CGX0605", b.span, `the budget gives a ${shape.params}-parameter cell ${Math.floor(tokens)} tokens, less than one step of ${tps}`, "raise the budget or lower `batch` or `context`");
+    rep.once("CGX0605", b.span, `the budget gives a ${shape.params}-parameter cell ${Math.floor(tokens)} tokens, less than one step of ${tps} tokens`, "raise the budget or lower `batch` or `context`");
+    return undefined;
+  }
+  if (!(tokens <= Number.MAX_SAFE_INTEGER)) {
+    rep.once("CGX0402", b.span, `the budget gives a ${shape.params}-parameter cell ${tokens.toExponential(2)} tokens, more than cgx can count exactly`, `keep a cell's budget below ${Number.MAX_SAFE_INTEGER} tokens`);
     return undefined;
   }
   const t = steps * tps;
@@ -463,7 +470,7 @@ function growthFor(exp: Experiment, size: Size, at: (t: TimeExpr) => number, tim
     const op = ev.op;
     const fires = tr.kind === "plateau" ? tr.times.value : 1;
     for (let i = 0; i < fires; i++) depth = grown(depth, op);
-    if (depth > 1024) rep.once("CGX0703", op.span, `growth makes a ${depth}-layer model`, "grow by less");
+    if (depth > 1024) rep.once("CGX0703", op.span, `growth would make a model of ${depth} layers (at most 1024)`, "grow by less: a smaller factor, or fewer `times`");
     events.push({
       trigger,
       op:
@@ -496,7 +503,7 @@ function pruningFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime
       return { kind: "magnitude", pattern: r.pattern.value, sparsity: r.sparsity.value, interpolation: r.interpolation, start: start as Tokens, end: end as Tokens, every: Math.max(time.tps, durationTokens(r.every, time.budget, time.tps)) as Tokens, scope: r.scope };
     }
     const token = at(r.at);
-    if (token >= time.budget) rep.once("CGX0701", r.at.span, `${r.kind} pruning at token ${token} comes after training ends in cell ${cell}`, "schedule it before 100%");
+    if (token >= time.budget) rep.once("CGX0701", r.at.span, `${r.kind} pruning at token ${token} comes after training ends in cell ${cell} (budget ${time.budget} tokens)`, "schedule it earlier, or as a share of the budget");
     return { kind: r.kind, keep: r.keep.value, at: token as Tokens };
   });
 }

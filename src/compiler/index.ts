@@ -35,7 +35,7 @@ export function compile(text: string, options: CompileOptions = {}): CompileResu
   const parsed = parse(text);
   const sink = new DiagnosticSink();
   for (const d of parsed.diagnostics) sink.add(d);
-  const ctx = new BuildContext(sink, parsed.syntax.errorSpans);
+  const ctx = new BuildContext(sink, parsed.syntax.errorSpans, parsed.syntax.cutShort === true);
   const partial = buildExperiment(ctx, parsed.syntax, parsed.index);
   if (partial) check(ctx, partial);
   const experiment = partial && !sink.hasErrors ? complete(partial) : undefined;

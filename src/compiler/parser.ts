@@ -37,6 +37,13 @@ class CgxParser extends EmbeddedActionsParser {
   }
 
   private tokSpan(t: IToken): Span {
+    if (isNaN(t.startOffset)) {
+      // A token chevrotain inserted to recover has no place in the text: put it, empty, just after
+      // the last real token read (the error itself is reported from the recognition exception).
+      const prev = this.LA(0);
+      const at = isNaN(prev.startOffset) ? 0 : (prev.endOffset ?? prev.startOffset) + 1;
+      return this.index.span(at, at);
+    }
     return this.index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
   }
 
@@ -52,22 +59,44 @@ class CgxParser extends EmbeddedActionsParser {
     return statements;
   });
 
+  /** Diagnostics the grammar itself reports (beyond chevrotain's recognition errors); reset per parse. */
+  extra: Diagnostic[] = [];
+
   private statement = this.RULE(
     "statement",
-    (): Statement => {
-      const items: Item[] = [];
-      let block: Block | undefined;
-      this.AT_LEAST_ONE(() => items.push(this.SUBRULE(this.item)));
-      this.OPTION(() => {
-        block = this.SUBRULE(this.block);
-      });
-      return this.ACTION(() => {
-        const valid = items.filter((i) => i !== undefined);
-        const first = valid[0]?.span ?? block?.span ?? this.index.span(0, 0);
-        const last = block?.span ?? valid[valid.length - 1]?.span ?? first;
-        return block ? { items: valid, block, span: cover(first, last) } : { items: valid, span: cover(first, last) };
-      });
-    },
+    (): Statement =>
+      this.OR([
+        {
+          ALT: () => {
+            const items: Item[] = [];
+            let block: Block | undefined;
+            this.AT_LEAST_ONE(() => items.push(this.SUBRULE(this.item)));
+            this.OPTION(() => {
+              block = this.SUBRULE(this.block);
+            });
+            return this.ACTION(() => {
+              const valid = items.filter((i) => i !== undefined);
+              const first = valid[0]?.span ?? block?.span ?? this.index.span(0, 0);
+              const last = block?.span ?? valid[valid.length - 1]?.span ?? first;
+              return block ? { items: valid, block, span: cover(first, last) } : { items: valid, span: cover(first, last) };
+            });
+          },
+        },
+        {
+          // A block with no keyword before it: reported once here and left out of the tree, so
+          // what is inside it raises no further errors.
+          ALT: () => {
+            const open = this.LA(1);
+            this.SUBRULE2(this.block);
+            return this.ACTION(() => {
+              this.extra.push(
+                diag("CGX0105", this.tokSpan(open), "unexpected `{` with no keyword before it", "a block follows its keyword on the same line, as in `train { batch 32 }`"),
+              );
+              return undefined as unknown as Statement;
+            });
+          },
+        },
+      ]),
     { recoveryValueFunc: () => undefined as unknown as Statement },
   );
 
@@ -265,24 +294,133 @@ function unquote(image: string): string {
 const parser = new CgxParser();
 
 /**
- * Newlines end statements, except inside parentheses or brackets and after a trailing comma,
- * so long lists and argument lists may span lines.
+ * Newlines end statements, except after a trailing comma, and inside parentheses or brackets where
+ * the line breaks after `(`, `[` or `,` or before `)` or `]`, so long lists and argument lists may
+ * span lines. Any other newline inside parentheses ends the statement: an unclosed `(` is then
+ * reported on its own line instead of swallowing the lines after it.
  */
-function significantTokens(tokens: IToken[]): IToken[] {
+function significantTokens(tokens: IToken[], index: LineIndex): { tokens: IToken[]; repaired: Diagnostic[] } {
   const out: IToken[] = [];
+  const repaired: Diagnostic[] = [];
   let depth = 0;
-  for (const t of tokens) {
+  tokens.forEach((t, i) => {
     const type = t.tokenType;
     if (type === T.LParen || type === T.LBracket) depth++;
     else if ((type === T.RParen || type === T.RBracket) && depth > 0) depth--;
     else if (type === T.LBrace || type === T.RBrace) depth = 0; // a brace always resets: limits damage of an unclosed paren
     if (type === T.Newline) {
       const prev = out[out.length - 1];
-      if (depth > 0 || !prev || prev.tokenType === T.Newline || prev.tokenType === T.Comma) continue;
+      if (!prev || prev.tokenType === T.Newline || prev.tokenType === T.Comma) return;
+      // `train` then `{` alone on the next line: reported, and read as `train {`.
+      const next = tokens[i + 1];
+      const after = tokens[i + 2];
+      const itemEnds = ![T.LBrace, T.RBrace, T.Semicolon].includes(prev.tokenType);
+      if (depth === 0 && itemEnds && next?.tokenType === T.LBrace && (!after || after.tokenType === T.Newline)) {
+        const line = index.position(prev.endOffset ?? prev.startOffset).line;
+        repaired.push(
+          diag("CGX0105", index.span(next.startOffset, next.startOffset + 1), "a block must start on the line of its statement", `move this \`{\` to the end of line ${line}`),
+        );
+        return;
+      }
+      if (depth > 0) {
+        let j = i + 1;
+        while (tokens[j]?.tokenType === T.Newline) j++;
+        const next = tokens[j]?.tokenType;
+        if (prev.tokenType === T.LParen || prev.tokenType === T.LBracket || next === T.RParen || next === T.RBracket) return;
+        depth = 0;
+      }
+    }
+    out.push(t);
+  });
+  return { tokens: out, repaired };
+}
+
+/** Column of the first non-blank character of the line holding `offset`, and whether `offset` is it. */
+function lineIndent(text: string, offset: number): { indent: number; first: boolean } {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  let i = start;
+  while (i < offset && (text[i] === " " || text[i] === "\t")) i++;
+  return { indent: i - start, first: i === offset };
+}
+
+/**
+ * Repairs unbalanced braces before parsing, guided by indentation, so one missing or extra `}`
+ * gives one diagnostic at the right place instead of a cascade. Only runs when the braces do not
+ * balance. A `}` that starts its line closes the innermost open `{` whose line is indented as far
+ * as it; an open `{` indented deeper was never closed, and a `}` indented deeper than every open
+ * `{` is one too many. The repaired tree is what the indentation says, so the diagnostics here do
+ * not make later phases skip the statements around them.
+ */
+function repairBraces(tokens: IToken[], text: string, index: LineIndex, cutShort: boolean): { tokens: IToken[]; diagnostics: Diagnostic[] } {
+  let depth = 0;
+  let balanced = true;
+  for (const t of tokens) {
+    if (t.tokenType === T.LBrace) depth++;
+    else if (t.tokenType === T.RBrace && --depth < 0) balanced = false;
+  }
+  if (balanced && depth === 0) return { tokens, diagnostics: [] };
+  const diagnostics: Diagnostic[] = [];
+  const span = (t: IToken) => index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+  const virtualClose = (after: IToken | undefined): IToken => {
+    const at = after ? (after.endOffset ?? after.startOffset) : 0;
+    return { ...(after ?? tokens[0]!), image: "}", startOffset: at, endOffset: at, tokenType: T.RBrace, tokenTypeIdx: T.RBrace.tokenTypeIdx } as IToken;
+  };
+  const lastReal = (out: IToken[]) => {
+    for (let k = out.length - 1; k >= 0; k--) if (out[k]!.tokenType !== T.Newline) return out[k];
+    return undefined;
+  };
+  /** Reports `open` as never closed, and closes it after the last token so far. */
+  const close = (open: { tok: IToken }, quiet = false) => {
+    const last = lastReal(out);
+    out.push(virtualClose(last));
+    if (quiet) return;
+    const line = last ? index.position(last.endOffset ?? last.startOffset).line : 1;
+    diagnostics.push(diag("CGX0104", span(open.tok), "this `{` is never closed", `add \`}\` after line ${line}`));
+  };
+  const stack: Array<{ tok: IToken; indent: number; line: number }> = [];
+  const out: IToken[] = [];
+  let excess = Math.max(0, -depth);
+  let missing = Math.max(0, depth);
+  for (const t of tokens) {
+    if (missing > 0 && t.tokenType !== T.Newline && t.tokenType !== T.RBrace) {
+      // A line that starts at or left of an open block's own line is no longer inside that block.
+      const { indent, first } = lineIndent(text, t.startOffset);
+      while (first && missing > 0 && stack.length > 0 && stack[stack.length - 1]!.indent >= indent) {
+        close(stack.pop()!);
+        missing--;
+      }
+    }
+    if (t.tokenType === T.LBrace) {
+      const { indent } = lineIndent(text, t.startOffset);
+      stack.push({ tok: t, indent, line: index.position(t.startOffset).line });
+    } else if (t.tokenType === T.RBrace) {
+      if (stack.length === 0) {
+        diagnostics.push(diag("CGX0105", span(t), "unexpected `}`", "remove this `}`: nothing is open here"));
+        excess = Math.max(0, excess - 1);
+        continue;
+      }
+      const { indent, first } = lineIndent(text, t.startOffset);
+      if (first) {
+        // Inner blocks that are still open but indented deeper than this `}` were never closed.
+        while (missing > 0 && stack.length > 1 && stack[stack.length - 1]!.indent > indent) {
+          close(stack.pop()!);
+          missing--;
+        }
+        const top = stack[stack.length - 1]!;
+        if (excess > 0 && top.indent < indent) {
+          diagnostics.push(diag("CGX0105", span(t), "unexpected `}`", `remove this \`}\`: the \`{\` on line ${top.line} closes further down`));
+          excess--;
+          continue;
+        }
+      }
+      stack.pop();
     }
     out.push(t);
   }
-  return out;
+  // Whatever is still open at the end of the file is closed there; when an unterminated comment
+  // swallowed the end of the file, that comment is the one error.
+  while (stack.length > 0) close(stack.pop()!, cutShort);
+  return { tokens: out, diagnostics };
 }
 
 export interface ParseResult {
@@ -310,12 +448,19 @@ export function parse(text: string): ParseResult {
     text: t.image,
     span: index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1),
   }));
-  for (const c of comments) {
-    if (c.text.startsWith("/*") && !c.text.endsWith("*/")) {
-      diagnostics.push(diag("CGX0103", c.span, "unterminated block comment", "close it with `*/`"));
-    }
+  const open = (lexed.groups["comments"] ?? []).find((t) => t.tokenType === T.UnterminatedComment);
+  if (open) {
+    const span = index.span(open.startOffset, (open.endOffset ?? open.startOffset) + 1);
+    diagnostics.push(diag("CGX0103", span, "unterminated block comment", "close it with `*/`"));
   }
-  for (const t of lexed.tokens) {
+  // An unclosed string is reported here and read as a string up to the end of its line.
+  const tokens = lexed.tokens.map((t) => {
+    if (t.tokenType !== T.UnterminatedString) return t;
+    const span = index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+    diagnostics.push(diag("CGX0102", span, "unterminated string", 'close the string with `"` on the same line'));
+    return { ...t, image: t.image + '"', tokenType: T.StringLit, tokenTypeIdx: T.StringLit.tokenTypeIdx } as IToken;
+  });
+  for (const t of tokens) {
     // `1e999` lexes as a number but is not one: stop it here, before it becomes Infinity in a plan.
     if (t.tokenType !== T.NumberLit && t.tokenType !== T.PercentLit) continue;
     const value = t.tokenType === T.PercentLit ? Number(t.image.slice(0, -1)) : parseNumberText(t.image);
@@ -324,17 +469,33 @@ export function parse(text: string): ParseResult {
       diagnostics.push(diag("CGX0402", span, `the number \`${t.image}\` is too large`, "numbers must be below about 1.8e308"));
     }
   }
+  const significant = significantTokens(tokens, index);
+  const braces = repairBraces(significant.tokens, text, index, open !== undefined);
   parser.index = index;
-  parser.input = significantTokens(lexed.tokens);
+  parser.extra = [];
+  parser.input = braces.tokens;
   const statements = (parser.file() ?? []).filter((s) => s !== undefined);
   const errorSpans: Span[] = [];
+  // A lexical error explains the syntax errors after it on its line (a `)` lost in an unclosed string).
+  const lexical = diagnostics.map((d) => d.span);
+  const explained = (sp: Span) => lexical.some((l) => l.line === sp.line && l.start <= sp.start);
   for (const e of parser.errors) {
     const d = syntaxErrorDiagnostic(e, index, text);
+    // A statement cut off by an unterminated comment is explained by that comment.
+    const atEnd = e.token.tokenType.name === "EOF" || isNaN(e.token.startOffset);
+    if (explained(d.span) || (open && atEnd)) {
+      errorSpans.push(d.span);
+      continue;
+    }
     diagnostics.push(d);
     errorSpans.push(d.span);
   }
+  diagnostics.push(...parser.extra);
   for (const d of diagnostics) if (!errorSpans.includes(d.span)) errorSpans.push(d.span);
-  return { syntax: { statements, comments, errorSpans }, diagnostics, index };
+  // Repaired braces and block openers leave the tree the user meant: they poison nothing.
+  diagnostics.push(...significant.repaired, ...braces.diagnostics);
+  const syntax: SyntaxFile = open ? { statements, comments, errorSpans, cutShort: true } : { statements, comments, errorSpans };
+  return { syntax, diagnostics, index };
 }
 
 function describe(t: IToken): string {

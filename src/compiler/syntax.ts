@@ -116,6 +116,8 @@ export interface SyntaxFile {
   readonly comments: readonly Comment[];
   /** Spans of syntax errors, so later phases can leave statements that did not parse alone. */
   readonly errorSpans: readonly Span[];
+  /** An unterminated block comment runs to the end of the file, hiding whatever came after it. */
+  readonly cutShort?: boolean;
 }
 
 /** The source text an item was written as, normalised only in whitespace. */

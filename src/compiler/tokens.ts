@@ -15,7 +15,12 @@ export const BlockComment = createToken({
   line_breaks: true,
 });
 
+/** A `/*` comment that is never closed: lexed to the end of the file, so the rest is not read as code. */
+export const UnterminatedComment = createToken({ name: "UnterminatedComment", pattern: /\/\*[\s\S]*/, group: "comments", line_breaks: true });
+
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n]|\\.)*"/ });
+/** A string that is not closed on its line: one error token up to the end of the line. */
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n]|\\.)*\\?/ });
 /** A number directly followed by `%`: a fraction of something (a budget, a mixture, a sparsity). */
 export const PercentLit = createToken({ name: "PercentLit", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?%/ });
 /** A number with an optional magnitude suffix: 200k, 2.5M, 1B, 1e15. */
@@ -45,7 +50,9 @@ export const allTokens: TokenType[] = [
   Newline,
   LineComment,
   BlockComment,
+  UnterminatedComment,
   StringLit,
+  UnterminatedString,
   PercentLit,
   NumberLit,
   Ident,

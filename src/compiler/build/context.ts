@@ -1,6 +1,6 @@
 /** Shared state of one build: the diagnostic sink, syntax-error spans, and what failed to build. */
 import type { Code } from "../codes.js";
-import { DiagnosticSink, suggestHelp } from "../diagnostics.js";
+import { closest, diag, DiagnosticSink, suggestHelp, type Diagnostic } from "../diagnostics.js";
 import type { Span } from "../span.js";
 import type { Block, Statement, WordItem } from "../syntax.js";
 import { Abort, describeItem, fail, Reader, Skip } from "./reader.js";
@@ -14,7 +14,14 @@ export class BuildContext {
   constructor(
     readonly sink: DiagnosticSink,
     private readonly errorSpans: readonly Span[],
+    /** An unterminated comment hid the end of the file: what is missing may well be in there. */
+    private readonly cutShort = false,
   ) {}
+
+  private report(d: Diagnostic): void {
+    if (this.cutShort && (d.code === "CGX0206" || d.code === "CGX0507")) return;
+    this.sink.add(d);
+  }
 
   /** True when a syntax error falls inside the statement's own items (not its block). */
   poisoned(stmt: Statement): boolean {
@@ -32,7 +39,7 @@ export class BuildContext {
       return f();
     } catch (e) {
       if (e instanceof Abort) {
-        this.sink.add(e.diagnostic);
+        this.report(e.diagnostic);
         return undefined;
       }
       if (e instanceof Skip) return undefined;
@@ -41,7 +48,7 @@ export class BuildContext {
   }
 
   error(code: Code, span: Span, message: string, help?: string): void {
-    this.sink.error(code, span, message, help);
+    this.report(diag(code, span, message, help));
   }
 }
 
@@ -53,28 +60,34 @@ export interface BlockSpec {
   readonly handlers: Readonly<Record<string, Handler>>;
   /** Keywords that may appear once. */
   readonly once?: readonly string[];
+  /** How to report a first word the block does not know; by default an unknown statement (CGX0202). */
+  readonly unknown?: { readonly code: Code; readonly what: string };
 }
 
 /**
  * Walks a block's statements, dispatching on each one's first word. Every statement is read in
- * isolation: an error aborts that statement only. Returns the first words of the statements that
- * were skipped for a syntax error.
+ * isolation: an error aborts that statement only. Returns the keywords of the statements that failed
+ * (a syntax error, an error while reading, or a misspelt keyword: then its nearest keyword), so
+ * the caller can stay quiet about settings that were written but broken.
  */
 export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): Set<string> {
   const seen = new Map<string, Span>();
   const keywords = Object.keys(spec.handlers);
-  const poisoned = new Set<string>();
+  const failed = new Set<string>();
   for (const stmt of block.statements) {
-    if (ctx.poisoned(stmt)) {
+    const head = stmt.items[0];
+    const word = head?.kind === "word" ? head.text : head?.kind === "call" ? head.callee.text : undefined;
+    // The keyword this statement was meant to be: itself, or the nearest one when misspelt.
+    const meant = word === undefined ? undefined : spec.handlers[word] ? word : closest(word, keywords);
+    if (!head || ctx.poisoned(stmt)) {
       // A syntax error was reported here: the statement is skipped, and so are the errors its
       // absence would cause (a missing setting, an unknown name it would have declared).
-      const [head, second] = stmt.items;
-      if (head?.kind === "word") poisoned.add(head.text);
-      else if (head?.kind === "call") poisoned.add(head.callee.text);
+      const second = stmt.items[1];
+      if (meant !== undefined) failed.add(meant);
       if (second?.kind === "word" && second.parts.length === 1) ctx.brokenNames.add(second.text);
       continue;
     }
-    const head = stmt.items[0]!;
+    let ok = false;
     ctx.attempt(() => {
       if (head.kind === "call" && head.callee.parts.length === 1) {
         // Statements that open with a call, such as `pacing(linear) by difficulty`, read the call themselves.
@@ -83,6 +96,7 @@ export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): Set
           fail("CGX0202", head.callee.span, `unknown statement \`${head.callee.text}\` in ${spec.name}`, suggestHelp(head.callee.text, keywords, "one of"));
         }
         callHandler(new Reader(stmt.items, head.span), stmt, head.callee);
+        ok = true;
         return;
       }
       if (head.kind !== "word" || head.parts.length !== 1) {
@@ -90,7 +104,8 @@ export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): Set
       }
       const handler = spec.handlers[head.text];
       if (!handler) {
-        fail("CGX0202", head.span, `unknown statement \`${head.text}\` in ${spec.name}`, suggestHelp(head.text, keywords, "one of"));
+        const unknown = spec.unknown ?? { code: "CGX0202", what: "statement" };
+        fail(unknown.code, head.span, `unknown ${unknown.what} \`${head.text}\` in ${spec.name}`, suggestHelp(head.text, keywords, "one of"));
       }
       if (spec.once?.includes(head.text)) {
         if (seen.has(head.text)) {
@@ -99,9 +114,11 @@ export function walkBlock(ctx: BuildContext, block: Block, spec: BlockSpec): Set
         seen.set(head.text, head.span);
       }
       handler(new Reader(stmt.items.slice(1), head.span), stmt, head);
+      ok = true;
     });
+    if (!ok && meant !== undefined) failed.add(meant);
   }
-  return poisoned;
+  return failed;
 }
 
 /** The statement's block, or an error saying it needs one. */

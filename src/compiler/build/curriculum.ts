@@ -203,9 +203,14 @@ function readLevel(r: Reader): Level {
 
 function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem): Stage {
   const name = r.name("a stage name");
-  let duration: Duration | undefined;
-  if (r.accept("for")) duration = r.duration("a stage length (`10%`, `2M tok` or `500 steps`)");
-  r.done("after the stage header (a stage is `stage NAME [for DURATION] { mix ... }`)");
+  // A broken header is reported, and the block is still read for errors of its own.
+  const header = ctx.attempt(() => {
+    const d = r.accept("for") ? r.duration("a stage length (`10%`, `2M tok` or `500 steps`)") : undefined;
+    r.done("after the stage header (a stage is `stage NAME [for DURATION] { mix ... }`)");
+    return { duration: d };
+  });
+  const duration = header?.duration;
+  if (!stmt.block && !header) skip();
   if (!stmt.block) fail("CGX0203", name.span, `stage \`${name.text}\` needs a \`{ mix ... }\` block`, "add `{ mix SOURCE 100% }`");
   let mixture: Mixture | undefined;
   let mixBroken = false;
@@ -227,7 +232,7 @@ function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem):
       },
     },
   });
-  if (!mixture && (mixBroken || skipped.has("mix"))) skip();
+  if (!header || (!mixture && (mixBroken || skipped.has("mix")))) skip();
   if (!mixture) fail("CGX0206", name.span, `stage \`${name.text}\` has no \`mix\``, "add `mix SOURCE 100%` inside the stage");
   return duration ? { name, duration, mixture, order, span: cover(kw.span, stmt.span) } : { name, mixture, order, span: cover(kw.span, stmt.span) };
 }

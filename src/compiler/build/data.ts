@@ -141,7 +141,11 @@ function readSourceSpec(r: Reader): SourceSpec {
   }
   const callee = item.callee;
   if (callee.parts[0] === "synthetic" && callee.parts.length === 2) {
-    return readSynthetic(callee.parts[1]!, callee.span, item);
+    // The task's own span: the part after `synthetic.`.
+    const task = callee.parts[1]!;
+    const s = callee.span;
+    const taskSpan = s.line === s.endLine ? { ...s, start: s.end - task.length, col: s.endCol - task.length } : s;
+    return readSynthetic(task, taskSpan, item);
   }
   switch (callee.text) {
     case "builtin": {

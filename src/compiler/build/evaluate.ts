@@ -20,28 +20,32 @@ import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
 import type { Item, Statement, WordItem } from "../syntax.js";
 import { noBlock, walkBlock, type BuildContext, type Handler } from "./context.js";
-import { argValue, callArgs, fail, Reader } from "./reader.js";
+import { argValue, callArgs, fail, Reader, skip } from "./reader.js";
 
 export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, keyword: WordItem): EvalSection {
   let every: Duration | undefined;
   const at: TimeExpr[] = [];
-  if (r.accept("every")) {
-    every = r.duration("an evaluation interval");
-    if (every.value <= 0) fail("CGX0807", every.span, "an evaluation interval must be longer than zero", "use e.g. `evaluate every 10%`");
-  } else if (r.accept("at")) {
-    const list = r.next("a list of points, like `[10%, 50%, 100%]`");
-    if (list.kind !== "list" || list.elements.length === 0) return r.unexpected(list, "a list of points, like `[10%, 50%, 100%]`");
-    for (const el of list.elements) {
-      const er = Reader.ofPhrase(el);
-      at.push(er.time());
-      er.done("in the list of points");
+  // A broken schedule is reported, and the block is still read for errors of its own.
+  const headerOk = ctx.attempt(() => {
+    if (r.accept("every")) {
+      every = r.duration("an evaluation interval");
+      if (every.value <= 0) fail("CGX0807", every.span, "an evaluation interval must be longer than zero", "use e.g. `evaluate every 10%`");
+    } else if (r.accept("at")) {
+      const list = r.next("a list of points, like `[10%, 50%, 100%]`");
+      if (list.kind !== "list" || list.elements.length === 0) return r.unexpected(list, "a list of points, like `[10%, 50%, 100%]`");
+      for (const el of list.elements) {
+        const er = Reader.ofPhrase(el);
+        at.push(er.time());
+        er.done("in the list of points");
+      }
+    } else {
+      const next = r.peek();
+      if (next) return r.unexpected(next, "`every DURATION` or `at [POINTS]`");
+      every = defaultEvaluate(keyword.span).every;
     }
-  } else {
-    const next = r.peek();
-    if (next) return r.unexpected(next, "`every DURATION` or `at [POINTS]`");
-    every = defaultEvaluate(keyword.span).every;
-  }
-  r.done("after the evaluation schedule");
+    r.done("after the evaluation schedule");
+    return true;
+  });
   const lossBy: Spanned<EvalGrouping>[] = [];
   const tasks: TaskRef[] = [];
   let samples: Spanned<number> = defaultEvaluate(keyword.span).samples;
@@ -89,6 +93,7 @@ export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, key
       },
     });
   }
+  if (!headerOk) skip();
   if (lossBy.length === 0) lossBy.push({ value: { kind: "source" }, span: keyword.span });
   return { ...(every ? { every } : {}), at, lossBy, tasks, samples, span: stmt.span };
 }
@@ -129,10 +134,10 @@ export function buildVary(ctx: BuildContext, stmt: Statement, keyword: WordItem)
     const axes: Axis[] = [];
     const inner: Record<string, Handler> = {};
     for (const a of AXES) inner[a] = axisHandler((axis) => axes.push(axis));
-    walkBlock(ctx, s.block, { name: "`zip`", handlers: inner });
+    walkBlock(ctx, s.block, { name: "`zip`", handlers: inner, unknown: { code: "CGX0803", what: "axis" } });
     if (axes.length) groups.push({ kind: "zip", axes, span: s.span });
   };
-  walkBlock(ctx, stmt.block, { name: "the `vary` block", handlers });
+  walkBlock(ctx, stmt.block, { name: "the `vary` block", handlers, unknown: { code: "CGX0803", what: "axis" } });
   return { groups, span: stmt.span };
 }
 

@@ -26,7 +26,7 @@ import { buildAnalyze, buildEvaluate, buildVary, defaultEvaluate } from "./evalu
 import { buildGrow, buildPrune } from "./grow.js";
 import { buildBudget, buildModels, buildTrain, defaultTrain } from "./models.js";
 import { fail, Reader } from "./reader.js";
-import { LineIndex } from "../span.js";
+import { LineIndex, type Span } from "../span.js";
 
 /** What the builder could make; sections that failed to build are absent. */
 export interface PartialExperiment {
@@ -50,17 +50,19 @@ export interface PartialExperiment {
 
 export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: LineIndex): PartialExperiment | undefined {
   const experiments = syntax.statements.filter((s) => s.items[0]?.kind === "word" && s.items[0].text === "experiment");
-  for (const s of syntax.statements) {
-    if (experiments.includes(s) || ctx.poisoned(s)) continue;
-    const head = s.items[0]!;
-    ctx.error("CGX0201", head.span, "only one `experiment` block may stand at the top level of a file", "move this inside the `experiment { ... }` block");
-  }
   if (experiments.length === 0) {
     if (syntax.errorSpans.length === 0) {
-      const span = syntax.statements[0]?.span ?? index.span(0, 0);
+      const first = syntax.statements[0]?.items[0];
+      const span = first ? first.span : index.span(0, 0);
       ctx.error("CGX0201", span, "this file has no `experiment` block", "wrap the file in `experiment NAME { ... }`");
     }
     return undefined;
+  }
+  for (const s of syntax.statements) {
+    if (experiments.includes(s) || ctx.poisoned(s)) continue;
+    const head = s.items[0]!;
+    const what = head.kind === "word" ? `\`${head.text}\`` : head.kind === "call" ? `\`${head.callee.text}\`` : "this statement";
+    ctx.error("CGX0201", head.span, `${what} stands outside the \`experiment\` block`, "move it inside `experiment NAME { ... }`");
   }
   for (const extra of experiments.slice(1)) {
     ctx.error("CGX0201", extra.items[0]!.span, "a file holds one experiment; this is a second one", "move it to its own file");
@@ -89,9 +91,11 @@ export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: Li
     if (v !== undefined) exp.failed.delete(key);
     return v;
   };
-  walkBlock(ctx, stmt.block, {
+  let budgetAt: Span | undefined;
+  const failed = walkBlock(ctx, stmt.block, {
     name: "the `experiment` block",
-    once: ["seeds", "data", "models", "budget", "train", "grow", "prune", "evaluate", "vary", "analyze"],
+    // `budget` may appear once too, but a second one has its own code (CGX0604): see its handler.
+    once: ["seeds", "data", "models", "train", "grow", "prune", "evaluate", "vary", "analyze"],
     handlers: {
       seeds: (r, s, kw) => {
         noBlock(s, kw);
@@ -129,6 +133,8 @@ export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: Li
         exp.models = section("models", () => buildModels(ctx, s, kw));
       },
       budget: (r, s, kw) => {
+        if (budgetAt) fail("CGX0604", kw.span, "the budget is given twice", "keep one budget rule; to compare budgets, run two experiments");
+        budgetAt = kw.span;
         noBlock(s, kw);
         exp.budget = section("budget", () => buildBudget(r, kw));
       },
@@ -152,6 +158,8 @@ export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: Li
       },
     },
   });
+  // Sections that were written but did not build: checks that need them stay quiet.
+  for (const key of failed) exp.failed.add(key);
   return exp;
 }
 

@@ -87,6 +87,7 @@ function readSizeGrid(r: Reader): SizeGrid {
     const min = { value: lo.value, span: lo.span };
     const max = { value: hi.value, span: hi.span };
     if (!(min.value > 0)) fail("CGX0602", min.span, "the smallest size must be above zero", "use e.g. `200k`");
+    if (max.value > MAX_PARAMS) fail("CGX0402", max.span, "a model size must be at most 10T parameters", "use e.g. `20M`");
     if (min.value >= max.value) fail("CGX0602", ri.span, `the size range \`${lo.text} .. ${hi.text}\` is empty or reversed`, "write the smaller size first");
     if (count.value < 2) fail("CGX0602", count.span, "a log-spaced grid needs at least 2 sizes", "use a list for one size: `params [1M]`");
     if (count.value > MAX_CELLS) fail("CGX0809", count.span, `a grid of ${count.value} sizes is more than cgx will plan (${MAX_CELLS} cells)`, "3 to 10 sizes are usual");
@@ -95,8 +96,12 @@ function readSizeGrid(r: Reader): SizeGrid {
   r.unexpected(item, "model sizes: `log(200k .. 20M, 6)`, `[1M, 4M]` or `1M`");
 }
 
+/** Larger targets than this are typos: their shapes and FLOPs would not fit in a double. */
+const MAX_PARAMS = 1e13;
+
 function positiveInt(_r: Reader, value: number, span: Span): number {
   if (!(value > 0)) fail("CGX0402", span, "a model size must be above zero", "use e.g. `1M`");
+  if (value > MAX_PARAMS) fail("CGX0402", span, "a model size must be at most 10T parameters", "use e.g. `1M`");
   return Math.round(value);
 }
 

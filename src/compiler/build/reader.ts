@@ -79,7 +79,8 @@ export class Reader {
     if (next) return next.span;
     const last = this.items[this.i - 1];
     const s = last ? last.span : this.end;
-    return { start: s.end, end: s.end + 1, line: s.endLine, col: s.endCol, endLine: s.endLine, endCol: s.endCol + 1 };
+    // Empty, just after the last item: the caret marks the place, and the span cannot run past the text.
+    return { start: s.end, end: s.end, line: s.endLine, col: s.endCol, endLine: s.endLine, endCol: s.endCol };
   }
 
   next(what: string): Item {
@@ -162,7 +163,7 @@ export class Reader {
       if (item.kind === "percent") {
         fail("CGX0401", item.span, `expected ${what}, found the percentage \`${item.text}\``, "write a plain number here, without `%`");
       }
-      this.unexpected(item, what);
+      this.unexpected(item, what, item.kind === "word" ? "write it in digits" : undefined);
     }
     return { value: item.value, span: item.span };
   }
@@ -189,9 +190,8 @@ export class Reader {
       }
       this.unexpected(item, what);
     }
-    if (item.value > 100 || (!allowZero && item.value === 0)) {
-      fail("CGX0403", item.span, `${what} \`${item.text}\` is outside ${allowZero ? "0%" : "(0%"}..100%`, "use a value between 0% and 100%");
-    }
+    if (item.value > 100) fail("CGX0403", item.span, `${what} must be at most 100%, found \`${item.text}\``, "use a value between 0% and 100%");
+    if (!allowZero && item.value === 0) fail("CGX0403", item.span, `${what} must be above 0%`, "use a value between 0% and 100%");
     return { value: item.value / 100, span: item.span };
   }
 
@@ -283,7 +283,7 @@ export function callArgs(
     out.set(key, { reader: Reader.ofPhrase(arg.value), span: arg.span, arg });
   }
   for (const r of required) {
-    if (!out.has(r)) fail("CGX0208", call.span, `\`${call.callee.text}\` needs the argument \`${r}\``, `add \`${r}: ...\``);
+    if (!out.has(r)) fail("CGX0208", call.callee.span, `\`${call.callee.text}\` needs the argument \`${r}\``, `add \`${r}: ...\``);
   }
   return out;
 }

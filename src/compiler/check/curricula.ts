@@ -15,7 +15,8 @@ export function checkCurricula(ctx: BuildContext, exp: PartialExperiment, scope:
     if (ctl.like) resolveName(ctx, ctl.like, [...exp.curricula.map((c) => c.name.text)], "curriculum");
     if (ctl.sources) checkSelection(ctx, ctl.sources, scope);
   }
-  if (exp.curricula.length === 0 && exp.controls.length === 0 && exp.name && ![...ctx.brokenNames].length) {
+  const written = exp.failed.has("curriculum") || exp.failed.has("control") || ctx.brokenNames.size > 0;
+  if (exp.curricula.length === 0 && exp.controls.length === 0 && exp.name && !written) {
     ctx.error("CGX0206", exp.name.span, `experiment \`${exp.name.text}\` has no curriculum or control`, "add `control shuffled` for a plain baseline, or a `curriculum NAME { ... }`");
   }
 }
@@ -47,6 +48,10 @@ function checkCurriculum(ctx: BuildContext, c: CurriculumDecl, scope: Scope): vo
     });
     const last = body.stages[body.stages.length - 1];
     const allFractions = body.stages.every((s) => s.duration?.kind === "fraction");
+    const earlierFractions = body.stages.slice(0, -1).every((s) => s.duration?.kind === "fraction");
+    if (last && !last.duration && body.stages.length > 1 && earlierFractions && total >= 1 - TOLERANCE && !overflowReported) {
+      ctx.error("CGX0502", last.name.span, `the stages before \`${last.name.text}\` already take the whole budget, leaving none for it`, "shorten the earlier stages so they add up to less than 100%");
+    }
     if (last?.duration && allFractions && total < 1 - TOLERANCE && !ctx.incomplete.has(c)) {
       ctx.error(
         "CGX0504",

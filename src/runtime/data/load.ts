@@ -15,7 +15,7 @@ import { hashParts, hashTexts, sha1 } from "./hash.js";
 import { UnigramModel } from "./metrics/rarity.js";
 import { compressionScores, lengthScores, rarityScores, readabilityScores, type ReadabilityScores } from "./metrics/scores.js";
 import { sourceDocs } from "./sources.js";
-import { heldoutMask } from "./split.js";
+import { maskFromPositions, splitPosition } from "./split.js";
 import { makeTokenizer } from "./tokenizers/index.js";
 import type { Tokenizer } from "./tokenizers/types.js";
 import type { Example, RawDoc, SourceSplit } from "./types.js";
@@ -70,19 +70,9 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
   const loaded: Loaded[] = data.sources.map((src) => {
     const docs = time("load", () => sourceDocs(src, opts.cwd));
     return time("split", () => {
-      const texts = docs.map((d) => d.text);
-      const heldout = heldoutMask(
-        docs.map((d) => d.splitKey ?? d.text),
-        data.heldout,
-      );
-      return {
-        name: src.name,
-        docs,
-        texts,
-        heldout,
-        contentHash: hashTexts(texts),
-        trainHash: hashTexts(texts.filter((_, i) => !heldout[i])),
-      };
+      const { texts, positions, contentHash } = docFacts(docs);
+      const heldout = maskFromPositions(positions, data.heldout);
+      return { name: src.name, docs, texts, heldout, contentHash, trainHash: hashTexts(texts.filter((_, i) => !heldout[i])) };
     });
   });
 
@@ -186,6 +176,23 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
   };
 
   return { sources, tokenizer, score, timings };
+}
+
+/**
+ * Texts, split positions and content hash of a document list, remembered per list: a builtin
+ * corpus's list is the same object for the whole process, so a second experiment (or cell) in the
+ * process does not hash its texts again.
+ */
+const factsMemo = new WeakMap<readonly RawDoc[], { texts: readonly string[]; positions: Float64Array; contentHash: string }>();
+
+function docFacts(docs: readonly RawDoc[]): { texts: readonly string[]; positions: Float64Array; contentHash: string } {
+  let f = factsMemo.get(docs);
+  if (!f) {
+    const texts = docs.map((d) => d.text);
+    f = { texts, positions: Float64Array.from(docs, (d) => splitPosition(d.splitKey ?? d.text)), contentHash: hashTexts(texts) };
+    factsMemo.set(docs, f);
+  }
+  return f;
 }
 
 /** field("x"): every document of the source must carry x (jsonl sources list it in fields: [...]). */

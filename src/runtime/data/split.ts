@@ -20,17 +20,21 @@ export function splitPosition(key: string): number {
 
 /** true = heldout. */
 export function heldoutMask(keys: readonly string[], fraction: number): boolean[] {
-  const pos = keys.map(splitPosition);
-  const mask = pos.map((p) => p < fraction);
-  if (keys.length >= 2 && fraction > 0) {
+  return maskFromPositions(keys.map(splitPosition), fraction);
+}
+
+/** heldoutMask from precomputed positions (a builtin corpus's are computed once per process). */
+export function maskFromPositions(pos: ArrayLike<number>, fraction: number): boolean[] {
+  const mask = Array.from(pos, (p) => p < fraction);
+  if (mask.length >= 2 && fraction > 0) {
     const held = mask.filter(Boolean).length;
     if (held === 0) mask[argBest(pos, (a, b) => a < b)] = true;
-    else if (held === keys.length) mask[argBest(pos, (a, b) => a > b)] = false;
+    else if (held === mask.length) mask[argBest(pos, (a, b) => a > b)] = false;
   }
   return mask;
 }
 
-function argBest(xs: readonly number[], better: (a: number, b: number) => boolean): number {
+function argBest(xs: ArrayLike<number>, better: (a: number, b: number) => boolean): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (better(xs[i]!, xs[best]!)) best = i;
   return best;

@@ -34,10 +34,15 @@ const ATTACH_RIGHT = new Set(["``", "`", "(", "[", "$"]);
 export function untagBrownLine(line: string): string {
   let out = "";
   let glue = true;
+  let prev = "";
   for (const tagged of line.trim().split(/\s+/)) {
     if (!tagged) continue;
     const slash = tagged.lastIndexOf("/");
-    const word = slash > 0 ? tagged.slice(0, slash) : tagged;
+    let word = slash > 0 ? tagged.slice(0, slash) : tagged;
+    // Inches are written 10'' and followed by a stray closing-quote token: 10" and no quote.
+    if (word === "''" && prev.length > 2 && prev.endsWith("''")) continue;
+    prev = word;
+    if (word !== "''" && word.endsWith("''")) word = `${word.slice(0, -2)}"`;
     const text = word === "``" || word === "''" ? '"' : word === "`" ? "'" : word;
     if (!glue && !ATTACH_LEFT.has(word)) out += " ";
     out += text;

@@ -10,6 +10,7 @@
  */
 import type { RawDoc } from "../types.js";
 import { isFamiliar } from "../metrics/readability.js";
+import { isHeading } from "../text/passages.js";
 import { splitSentences } from "../text/sentences.js";
 import { words } from "../text/words.js";
 
@@ -30,7 +31,8 @@ function balanceQuotes(s: string): string | null {
 
 export function simpleSentence(sentence: string): string | null {
   const s = balanceQuotes(sentence);
-  if (s === null || !STARTS.test(s) || !ENDS.test(s)) return null;
+  // All capitals is shouting or a sign, not an easy sentence.
+  if (s === null || !STARTS.test(s) || !ENDS.test(s) || isHeading(s)) return null;
   const ws = words(s);
   if (ws.length < SIMPLE_MIN_WORDS || ws.length > SIMPLE_MAX_WORDS) return null;
   return ws.every(isFamiliar) ? s : null;

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RawDoc } from "../types.js";
 import { normalizeText } from "../text/normalize.js";
+import { isHeading } from "../text/passages.js";
 import { countWords } from "../text/words.js";
 import { packageDir } from "./packages.js";
 
@@ -61,6 +62,7 @@ export function loadGlosses(): RawDoc[] {
 
 export function loadExamples(): RawDoc[] {
   const out: RawDoc[] = [];
-  for (const s of synsets()) for (const e of s.examples) if (countWords(e) >= 2) out.push({ text: e, meta: {}, origin: s.origin });
+  // All-capitals examples are signs ("NO HAZMATS IN TUNNEL"); like headings elsewhere, dropped.
+  for (const s of synsets()) for (const e of s.examples) if (countWords(e) >= 2 && !isHeading(e)) out.push({ text: e, meta: {}, origin: s.origin });
   return out;
 }

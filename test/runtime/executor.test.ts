@@ -1,0 +1,94 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../src/compiler/index.js";
+import type { Cell, Plan } from "../../src/plan/types.js";
+import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
+import { runPlan, selectCells } from "../../src/runtime/executor.js";
+import { cellPaths, readMetrics, readStatus } from "../../src/runtime/rundir.js";
+import type { PoolExample } from "../../src/runtime/sampler.js";
+import type { CellData } from "../../src/runtime/trainer.js";
+import { sentences } from "./fixtures.js";
+
+function pools(seed: number): PoolExample[] {
+  return sentences(300, seed)
+    .trim()
+    .split("\n")
+    .map((s) => ({ tokens: Array.from(Buffer.from(s)), difficulty: s.length, fields: { grade: s.length / 10, length: s.length, words: s.split(" ").length } }));
+}
+
+const data: CellData = { train: new Map([["text", pools(1)]]), heldout: new Map([["text", pools(2)]]), separator: 10 };
+
+function plan(): Plan {
+  const r = compile(`experiment tiny {
+  seeds [0, 1]
+  data {
+    context 16
+    source text = files("corpus.txt")
+  }
+  models { shape s(layers: 1, width: 16, heads: 2) }
+  train { batch 4 }
+  budget steps 40
+  control shuffled
+  evaluate every 50%
+}
+`);
+  expect(r.diagnostics).toEqual([]);
+  return r.plan!;
+}
+
+describe("the executor", () => {
+  let backend: LoadedBackend;
+  beforeAll(async () => {
+    backend = await loadBackend("wasm");
+  });
+
+  it("keeps training the other cells when one diverges or fails", async () => {
+    const p = plan();
+    const [a, b] = p.cells as [Cell, Cell];
+    // Cell a gets an absurd learning rate; the data for cell b cannot be loaded.
+    const wild: Cell = { ...a, train: { ...a.train, optimizer: { ...a.train.optimizer, lr: 1e4 } } };
+    const third: Cell = { ...b, id: "c000000000003", index: 2, label: "shuffled/s/s9", seed: 9 };
+    const mutated: Plan = { ...p, cells: [wild, b, third] };
+    const root = mkdtempSync(join(tmpdir(), "cgx-exec-"));
+    const summary = await runPlan(mutated, {
+      root,
+      backend,
+      data: async (cell) => {
+        if (cell.id === b.id) throw new Error("source `text` cannot be read");
+        return data;
+      },
+    });
+    expect(summary.results.get(wild.id)).toBe("diverged");
+    expect(summary.results.get(b.id)).toBe("failed");
+    expect(summary.results.get(third.id)).toBe("done");
+    const failed = readStatus(cellPaths(summary.runDir, b.id))!;
+    expect(failed.message).toBe("source `text` cannot be read");
+    const last = readMetrics<{ kind: string; state?: string }>(cellPaths(summary.runDir, wild.id).metrics).at(-1)!;
+    expect(last).toMatchObject({ kind: "end", state: "diverged" });
+  }, 120_000);
+
+  it("accounts tokens exactly as the plan says and gives the same curve for the same seed", async () => {
+    const p = plan();
+    const runOnce = async () => {
+      const root = mkdtempSync(join(tmpdir(), "cgx-exec-"));
+      const s = await runPlan(p, { root, backend, cells: [p.cells[0]!.id], data: async () => data });
+      return readMetrics<{ kind: string; step: number; tokens: number; loss: number }>(cellPaths(s.runDir, p.cells[0]!.id).metrics);
+    };
+    const first = await runOnce();
+    const second = await runOnce();
+    expect(second).toEqual(first);
+    const evals = first.filter((m) => m.kind === "eval");
+    expect(evals.map((m) => m.tokens)).toEqual([...p.cells[0]!.eval.points]);
+    for (const m of first.filter((x) => x.kind === "train")) expect(m.tokens).toBe(m.step * 4 * 16);
+  }, 120_000);
+
+  it("selects cells by id, index or label and names a selector that matches nothing", () => {
+    const p = plan();
+    expect(selectCells(p, ["1"]).map((c) => c.index)).toEqual([1]);
+    expect(selectCells(p, [p.cells[0]!.label]).map((c) => c.index)).toEqual([0]);
+    expect(selectCells(p, ["shuffled"]).length).toBe(2);
+    expect(() => selectCells(p, ["nope"])).toThrow("no cell matches `nope`");
+  });
+});

@@ -1,0 +1,47 @@
+/** Tiny experiments and text for runtime tests: fast on two cores, no builtin corpora. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Rng } from "../../src/runtime/rng.js";
+
+const SUBJECTS = ["the cat", "a dog", "the old man", "my sister", "the small bird", "a teacher", "the king", "our neighbour"];
+const VERBS = ["sees", "likes", "finds", "helps", "follows", "paints", "remembers", "calls"];
+const OBJECTS = ["the ball", "a red house", "the river", "an apple", "the quiet garden", "a long letter", "the market", "a yellow boat"];
+const TAILS = ["", " in the morning", " because it was raining and nobody else could come", " after the long and difficult winter had finally ended"];
+
+/** Generated sentences of graded length, one per line. */
+export function sentences(n: number, seed = 1): string {
+  const rng = new Rng(seed);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const pick = (xs: string[]) => xs[rng.int(xs.length)]!;
+    lines.push(`${pick(SUBJECTS)} ${pick(VERBS)} ${pick(OBJECTS)}${pick(TAILS)}.`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A directory holding `corpus.txt` and `exp.cgx`. */
+export function tinyExperiment(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "cgx-run-"));
+  writeFileSync(join(dir, "corpus.txt"), sentences(600));
+  writeFileSync(
+    join(dir, "exp.cgx"),
+    `experiment tiny {
+  seeds 1
+  data {
+    context 16
+    source text = files("corpus.txt", unit: line)
+    difficulty length
+    heldout 10%
+  }
+  models { shape s(layers: 1, width: 16, heads: 2) }
+  train {
+    optimizer adamw(lr: 3e-3)
+    batch 4
+  }
+  ${body}
+}
+`,
+  );
+  return dir;
+}
