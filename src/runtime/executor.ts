@@ -107,37 +107,45 @@ export function selectCells(plan: Plan, selectors?: readonly string[]): Cell[] {
   return plan.cells.filter((c) => picked.has(c));
 }
 
+/** Trains one cell unless it is finished; never throws for the cell's own problems. */
+export async function runOneCell(
+  cell: Cell,
+  runDir: string,
+  backend: LoadedBackend,
+  data: (cell: Cell) => Promise<CellData>,
+  onEvent?: (e: RunEvent) => void,
+): Promise<{ state: CellState; message?: string }> {
+  const paths = cellPaths(runDir, cell.id);
+  const st = readStatus(paths);
+  if (st && (st.state === "done" || st.state === "diverged")) return { state: st.state };
+  onEvent?.({ kind: "cell-start", cell });
+  let state: CellState;
+  let message: string | undefined;
+  try {
+    const out = await trainCell(cell, await data(cell), {
+      runDir,
+      backend,
+      onProgress: (p) => onEvent?.({ kind: "progress", cell, progress: p }),
+      warn: (m) => onEvent?.({ kind: "warn", cell, message: m }),
+    });
+    state = out.state;
+    message = out.message;
+  } catch (e) {
+    // A cell that cannot train is marked failed with the reason; the rest of the run goes on.
+    state = "failed";
+    message = (e as Error).message;
+    writeStatus(paths, { id: cell.id, label: cell.label, state, step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: backend.name, updated: new Date().toISOString(), message });
+  }
+  onEvent?.({ kind: "cell-end", cell, state, ...(message ? { message } : {}) });
+  return message ? { state, message } : { state };
+}
+
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary> {
   const runDir = prepareRunDir(opts.root, plan, opts.backend);
   const results = new Map<string, CellState>();
   for (const cell of selectCells(plan, opts.cells)) {
-    const paths = cellPaths(runDir, cell.id);
-    const st = readStatus(paths);
-    if (st && (st.state === "done" || st.state === "diverged")) {
-      results.set(cell.id, st.state);
-      continue;
-    }
-    opts.onEvent?.({ kind: "cell-start", cell });
-    let state: CellState;
-    let message: string | undefined;
-    try {
-      const data = await opts.data(cell);
-      const out = await trainCell(cell, data, {
-        runDir,
-        backend: opts.backend,
-        onProgress: (p) => opts.onEvent?.({ kind: "progress", cell, progress: p }),
-        warn: (m) => opts.onEvent?.({ kind: "warn", cell, message: m }),
-      });
-      state = out.state;
-      message = out.message;
-    } catch (e) {
-      // A cell that cannot train is marked failed with the reason; the rest of the run goes on.
-      state = "failed";
-      message = (e as Error).message;
-      writeStatus(paths, { id: cell.id, label: cell.label, state, step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: opts.backend.name, updated: new Date().toISOString(), message });
-    }
-    results.set(cell.id, state);
-    opts.onEvent?.({ kind: "cell-end", cell, state, ...(message ? { message } : {}) });
+    const out = await runOneCell(cell, runDir, opts.backend, opts.data, opts.onEvent);
+    results.set(cell.id, out.state);
   }
   return { runDir, results };
 }

@@ -1,5 +1,5 @@
 /** `cgx run`, `cgx status`, `cgx doctor`: the commands that train or inspect training. */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { BACKEND_ORDER, BackendError, pickBackend, probeBackends } from "../../runtime/backend.js";
@@ -7,7 +7,9 @@ import { runPlan, RunError, type RunEvent } from "../../runtime/executor.js";
 import { cellPaths, readStatus, type CellStatus } from "../../runtime/rundir.js";
 import { tryReadJson } from "../../runtime/files.js";
 import type { PlanLock } from "../../runtime/executor.js";
+import { DataError } from "../../runtime/data/index.js";
 import { experimentDataProvider } from "../../runtime/provider.js";
+import { runPlanParallel } from "../../runtime/workers.js";
 import { type Io, UserError } from "../io.js";
 import { compileAndReport } from "../source.js";
 import { duration, human, table } from "../table.js";
@@ -33,16 +35,24 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   }
   const root = resolve(io.cwd, opts.runs);
   const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
+  const jobs = opts.jobs === undefined ? 1 : Number(opts.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a whole number of at least 1, got \`${opts.jobs}\``);
+  const data = experimentDataProvider(plan, { cacheDir, cwd: io.cwd });
+  io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version})${jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
+  // Load the data once before any cell starts: a bad source is the experiment's problem, not a cell's.
+  const first = plan.cells[0];
+  if (first) {
+    try {
+      await data(first);
+    } catch (e) {
+      if (e instanceof DataError) throw new UserError(e.message, e.help);
+      throw e;
+    }
+  }
   const progress = new ProgressView(io, plan.cells.length);
-  io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version})\n`);
   try {
-    const summary = await runPlan(plan, {
-      root,
-      backend,
-      ...(opts.cells ? { cells: opts.cells } : {}),
-      data: experimentDataProvider(plan, { cacheDir, cwd: io.cwd }),
-      onEvent: (e) => progress.on(e),
-    });
+    const common = { root, backend, ...(opts.cells ? { cells: opts.cells } : {}), onEvent: (e: RunEvent) => progress.on(e) };
+    const summary = jobs > 1 ? await runPlanParallel(plan, { ...common, jobs, cacheDir, cwd: io.cwd }) : await runPlan(plan, { ...common, data });
     progress.stop();
     const counts = new Map<string, number>();
     for (const s of summary.results.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
@@ -125,7 +135,12 @@ export function statusCommand(io: Io, dir: string): number {
   const lock = tryReadJson<PlanLock>(join(runDir, "plan.lock.json"));
   if (!lock) {
     if (!existsSync(runDir)) throw new UserError(`no run directory at \`${dir}\``, "give the directory `cgx run` printed, like runs/EXPERIMENT/HASH");
-    const subs = readdirSync(runDir).filter((n) => existsSync(join(runDir, n, "plan.lock.json")));
+    // A runs root or an experiment folder: every run directory one or two levels down.
+    const subs = readdirSync(runDir).flatMap((n) => {
+      if (existsSync(join(runDir, n, "plan.lock.json"))) return [n];
+      const inner = join(runDir, n);
+      return statSync(inner).isDirectory() ? readdirSync(inner).filter((m) => existsSync(join(inner, m, "plan.lock.json"))).map((m) => join(n, m)) : [];
+    });
     if (subs.length === 0) throw new UserError(`\`${dir}\` holds no plan.lock.json`, "give the directory `cgx run` printed, like runs/EXPERIMENT/HASH");
     let code = 0;
     for (const s of subs) code = Math.max(code, statusCommand(io, join(dir, s)));

@@ -50,6 +50,7 @@ interface Loaded {
   readonly name: string;
   readonly docs: readonly RawDoc[];
   readonly texts: readonly string[];
+  readonly hashes: readonly string[];
   readonly heldout: readonly boolean[];
   readonly contentHash: string;
   readonly trainHash: string;
@@ -70,11 +71,15 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
   const loaded: Loaded[] = data.sources.map((src) => {
     const docs = time("load", () => sourceDocs(src, opts.cwd));
     return time("split", () => {
-      const { texts, positions, contentHash } = docFacts(docs);
+      const { texts, positions, hashes, contentHash } = docFacts(docs);
       const heldout = maskFromPositions(positions, data.heldout);
-      return { name: src.name, docs, texts, heldout, contentHash, trainHash: hashTexts(texts.filter((_, i) => !heldout[i])) };
+      return { name: src.name, docs, texts, hashes, heldout, contentHash, trainHash: hashTexts(texts.filter((_, i) => !heldout[i])) };
     });
   });
+
+  // Fail on an unusable difficulty now, before the costly steps (bpe training, scoring).
+  if (data.difficulty.kind === "perplexity") throw perplexityUnsupported();
+  if (data.difficulty.kind === "field") for (const s of loaded) fieldScores(s, data.difficulty.field);
 
   // Sorted, so listing the same sources in another order reuses the cached vocabulary.
   const trainingHash = hashParts(...loaded.map((s) => s.trainHash).sort());
@@ -118,10 +123,7 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
           out.set(s.name, fieldScores(s, metric.field));
           break;
         case "perplexity":
-          throw new DataError(
-            "difficulty perplexity(...) is not supported yet",
-            "it needs a trained reference model; use flesch_kincaid, dale_chall, length, rarity, compression or field(...) for now",
-          );
+          throw perplexityUnsupported();
       }
     }
     return out;
@@ -139,7 +141,7 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
       const heldout: Example[] = [];
       s.docs.forEach((d, i) => {
         const e: Example = {
-          id: `${s.name}:${sha1(d.text).slice(0, 16)}`,
+          id: `${s.name}:${s.hashes[i]}`,
           text: d.text,
           source: s.name,
           difficulty: diff[i]!,
@@ -183,16 +185,37 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
  * corpus's list is the same object for the whole process, so a second experiment (or cell) in the
  * process does not hash its texts again.
  */
-const factsMemo = new WeakMap<readonly RawDoc[], { texts: readonly string[]; positions: Float64Array; contentHash: string }>();
+interface DocFacts {
+  readonly texts: readonly string[];
+  /** Each text's position for the heldout split (split.ts). */
+  readonly positions: Float64Array;
+  /** Each text's sha1, first 16 hex digits: the example id after the source name. */
+  readonly hashes: readonly string[];
+  readonly contentHash: string;
+}
 
-function docFacts(docs: readonly RawDoc[]): { texts: readonly string[]; positions: Float64Array; contentHash: string } {
+const factsMemo = new WeakMap<readonly RawDoc[], DocFacts>();
+
+function docFacts(docs: readonly RawDoc[]): DocFacts {
   let f = factsMemo.get(docs);
   if (!f) {
     const texts = docs.map((d) => d.text);
-    f = { texts, positions: Float64Array.from(docs, (d) => splitPosition(d.splitKey ?? d.text)), contentHash: hashTexts(texts) };
+    f = {
+      texts,
+      positions: Float64Array.from(docs, (d) => splitPosition(d.splitKey ?? d.text)),
+      hashes: texts.map((t) => sha1(t).slice(0, 16)),
+      contentHash: hashTexts(texts),
+    };
     factsMemo.set(docs, f);
   }
   return f;
+}
+
+function perplexityUnsupported(): DataError {
+  return new DataError(
+    "difficulty perplexity(...) is not supported yet",
+    "it needs a trained reference model; use flesch_kincaid, dale_chall, length, rarity, compression or field(...) for now",
+  );
 }
 
 /** field("x"): every document of the source must carry x (jsonl sources list it in fields: [...]). */
@@ -202,7 +225,7 @@ function fieldScores(s: Loaded, field: string): Float64Array {
     const v = d.meta[field];
     if (v === undefined) {
       throw new DataError(
-        `difficulty field("${field}") needs the field on every example, but source "${s.name}" has none (${d.origin})`,
+        `difficulty field("${field}") needs that field on every example, but source "${s.name}" has examples without it (first: ${d.origin})`,
         `list "${field}" in the source's fields: [...] (jsonl sources), or choose another difficulty metric`,
       );
     }

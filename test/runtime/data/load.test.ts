@@ -90,7 +90,7 @@ describe("loadExperimentData", () => {
     for (const e of all(d.sources.get("graded")!)) expect(e.difficulty).toBe(e.meta.level);
     const err = await loadExperimentData(plan({ kind: "field", field: "level" }), { cacheDir: freshCache(), cwd: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
-    expect((err as DataError).message).toMatch(/source "mine" has none/);
+    expect((err as DataError).message).toMatch(/source "mine" has examples without it/);
   });
 
   it("reads scores back from the disk cache on a second call (atomically written)", async () => {
@@ -148,6 +148,12 @@ describe("loadExperimentData", () => {
     const e2 = await loadExperimentData(plan({ kind: "perplexity", ref_params: 200000, ref_tokens: 4000000 }), { cacheDir: freshCache(), cwd: dir }).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(DataError);
     expect((e2 as DataError).message).toMatch(/perplexity/);
+  });
+
+  it("rejects a bpe vocabulary with no room for merges", async () => {
+    const e = await loadExperimentData(plan({ kind: "length" }, [mine], { kind: "bpe", vocab: 256 }), { cacheDir: freshCache(), cwd: dir }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as DataError).message).toBe("bpe(vocab: 256) leaves no room for merges");
   });
 
   it("names a source whose files hold no text", async () => {

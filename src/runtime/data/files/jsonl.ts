@@ -7,8 +7,7 @@
  */
 import type { RawDoc } from "../types.js";
 import { DataError } from "../errors.js";
-import { unixNewlines } from "../text/normalize.js";
-import { normalizeText } from "../text/normalize.js";
+import { normalizeText, unixNewlines } from "../text/normalize.js";
 import { unitsOf, type Unit } from "./txt.js";
 
 export interface JsonlOptions {

@@ -5,6 +5,7 @@
  */
 import type { PlanTokenizer } from "../../../plan/types.js";
 import type { DiskCache } from "../cache.js";
+import { DataError } from "../errors.js";
 import { hashParts } from "../hash.js";
 import { BpeTokenizer, type Merge } from "./bpe.js";
 import { trainBpe } from "./bpe-train.js";
@@ -28,6 +29,9 @@ export async function makeTokenizer(spec: PlanTokenizer, training: TrainingText,
     case "pretrained":
       return pretrainedTokenizer(spec.name, spec.vocab);
     case "bpe": {
+      if (!Number.isInteger(spec.vocab) || spec.vocab <= 256) {
+        throw new DataError(`bpe(vocab: ${spec.vocab}) leaves no room for merges`, "a byte-level BPE needs a vocabulary above 256 (its first 256 ids are the bytes); try bpe(vocab: 2048)");
+      }
       const key = hashParts("bpe", BPE_VERSION, training.hash, String(spec.vocab));
       let merges = cache.readJson<Merge[]>("bpe", key);
       if (!merges) {
