@@ -7,6 +7,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { NamedArray } from "./checkpoint.js";
 import type { Tf } from "./backend.js";
+import { makeOps, type Ops } from "./ops.js";
 import { depthOf, type Params } from "./params.js";
 
 export interface ModelDims {
@@ -16,21 +17,25 @@ export interface ModelDims {
   readonly context: number;
 }
 
-const LN_EPS = 1e-5;
-
 export class Gpt {
   readonly vars = new Map<string, TF.Variable>();
   readonly layers: number;
+  private readonly ops: Ops;
+  private readonly masks = new Map<number, TF.Tensor2D>();
 
   constructor(
     readonly tf: Tf,
     readonly dims: ModelDims,
     params: Params,
-    /** One-hot matmul instead of gather for the embedding: wasm has no kernel for gather's gradient. */
-    private readonly oneHotEmbedding: boolean,
+    /**
+     * Compute the embedding's gradient as a scatter-add in JS (needed on wasm, which has no kernel
+     * for it, and faster on cpu); otherwise tfjs's own gather gradient (native backends).
+     */
+    jsEmbeddingGrad: boolean,
   ) {
     for (const [name, a] of params) this.vars.set(name, tf.variable(tf.tensor(a.data, [...a.shape], "float32"), true, name));
     this.layers = depthOf(params);
+    this.ops = makeOps(tf, jsEmbeddingGrad);
   }
 
   private v(name: string): TF.Variable {
@@ -39,65 +44,68 @@ export class Gpt {
     return t;
   }
 
-  private layerNorm(x: TF.Tensor2D, prefix: string): TF.Tensor2D {
-    const tf = this.tf;
-    const { mean, variance } = tf.moments(x, -1, true);
-    const norm = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, LN_EPS)));
-    return tf.add(tf.mul(norm, this.v(`${prefix}.gamma`)), this.v(`${prefix}.beta`)) as TF.Tensor2D;
+  private v1(name: string): TF.Tensor1D {
+    return this.v(name) as unknown as TF.Tensor1D;
+  }
+
+  private v2(name: string): TF.Tensor2D {
+    return this.v(name) as unknown as TF.Tensor2D;
   }
 
   private linear(x: TF.Tensor2D, prefix: string): TF.Tensor2D {
-    return this.tf.add(this.tf.matMul(x, this.v(`${prefix}.w`)), this.v(`${prefix}.b`)) as TF.Tensor2D;
+    return this.ops.linear(x, this.v2(`${prefix}.w`), this.v1(`${prefix}.b`));
   }
 
-  /** Causal self-attention over [B*T, d] activations. */
-  private attention(h: TF.Tensor2D, prefix: string, B: number, T: number, mask: TF.Tensor): TF.Tensor2D {
+  private layerNorm(x: TF.Tensor2D, prefix: string): TF.Tensor2D {
+    return this.ops.layerNorm(x, this.v1(`${prefix}.gamma`), this.v1(`${prefix}.beta`));
+  }
+
+  /** Additive causal mask [T,T]: 0 on and below the diagonal, -1e9 above; kept across steps. */
+  private causalMask(T: number): TF.Tensor2D {
+    let m = this.masks.get(T);
+    if (!m) {
+      const tf = this.tf;
+      m = tf.keep(tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9))) as TF.Tensor2D;
+      this.masks.set(T, m);
+    }
+    return m;
+  }
+
+  /** Causal self-attention over [B*T, d] activations; batched matmuls per head. */
+  private attention(h: TF.Tensor2D, prefix: string, B: number, T: number): TF.Tensor2D {
     const tf = this.tf;
     const { width: d, heads: H } = this.dims;
     const hd = d / H;
     const qkv = this.linear(h, `${prefix}.attn.qkv`);
-    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3])) as [TF.Tensor4D, TF.Tensor4D, TF.Tensor4D];
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), mask);
+    const [q, k, v] = tf.split(qkv, 3, 1) as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
+    // Rank-4 transposes only: rank-5 ones are ~10x slower on wasm.
+    const heads = (t: TF.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]) as TF.Tensor4D;
+    const scores = tf.add(tf.matMul(heads(tf.mul(q, 1 / Math.sqrt(hd))), heads(k), false, true), this.causalMask(T));
     const att = tf.softmax(scores);
-    const out = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]) as TF.Tensor2D;
+    const out = tf.reshape(tf.transpose(tf.matMul(att, heads(v)), [0, 2, 1, 3]), [B * T, d]) as TF.Tensor2D;
     return this.linear(out, `${prefix}.attn.proj`);
-  }
-
-  private gelu(x: TF.Tensor2D): TF.Tensor2D {
-    // tanh approximation, as GPT-2.
-    const tf = this.tf;
-    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as TF.Tensor2D;
   }
 
   /** Hidden states after the final LayerNorm, [B*T, d]. */
   hidden(inputs: TF.Tensor2D): TF.Tensor2D {
     const tf = this.tf;
     const [B, T] = inputs.shape as [number, number];
-    const d = this.dims.width;
-    const flat = tf.reshape(inputs, [B * T]) as TF.Tensor1D;
-    const tok = this.oneHotEmbedding
-      ? tf.matMul(tf.oneHot(flat, this.dims.vocab).toFloat() as TF.Tensor2D, this.v("embed.tokens"))
-      : tf.gather(this.v("embed.tokens"), flat);
-    const pos = tf.slice(this.v("embed.positions"), [0, 0], [T, d]);
-    let x = tf.reshape(tf.add(tf.reshape(tok, [B, T, d]), pos), [B * T, d]) as TF.Tensor2D;
-    // Additive causal mask: -1e9 above the diagonal.
-    const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9);
+    let x = this.ops.embed(inputs, this.v2("embed.tokens"), this.v2("embed.positions"));
     for (let l = 0; l < this.layers; l++) {
       const p = `blocks.${l}`;
-      x = tf.add(x, this.attention(this.layerNorm(x, `${p}.ln1`), p, B, T, mask)) as TF.Tensor2D;
-      const m = this.linear(this.gelu(this.linear(this.layerNorm(x, `${p}.ln2`), `${p}.mlp.fc`)), `${p}.mlp.proj`);
-      x = tf.add(x, m) as TF.Tensor2D;
+      x = tf.add(x, this.attention(this.layerNorm(x, `${p}.ln1`), p, B, T));
+      const m = this.linear(this.ops.gelu(this.linear(this.layerNorm(x, `${p}.ln2`), `${p}.mlp.fc`)), `${p}.mlp.proj`);
+      x = tf.add(x, m);
     }
     return this.layerNorm(x, "final_ln");
   }
 
   /** Logits [B*T, vocab] through the tied unembedding. */
   logits(inputs: TF.Tensor2D): TF.Tensor2D {
-    return this.tf.matMul(this.hidden(inputs), this.v("embed.tokens"), false, true);
+    return this.ops.tiedLogits(this.hidden(inputs), this.v2("embed.tokens"));
   }
 
-  /** Per-token cross-entropy [B*T] in nats. */
+  /** Per-token cross-entropy [B*T] in nats (evaluation; no gradient needed). */
   tokenLosses(inputs: TF.Tensor2D, targets: TF.Tensor1D): TF.Tensor1D {
     const tf = this.tf;
     const logits = this.logits(inputs);
@@ -108,7 +116,7 @@ export class Gpt {
 
   /** Mean cross-entropy of a batch: the training objective. */
   loss(inputs: TF.Tensor2D, targets: TF.Tensor1D): TF.Scalar {
-    return this.tf.mean(this.tokenLosses(inputs, targets)) as TF.Scalar;
+    return this.ops.crossEntropy(this.logits(inputs), targets);
   }
 
   /** The current weights as plain arrays (for checkpoints, growth and pruning). */
@@ -127,5 +135,7 @@ export class Gpt {
   dispose(): void {
     for (const v of this.vars.values()) v.dispose();
     this.vars.clear();
+    for (const m of this.masks.values()) m.dispose();
+    this.masks.clear();
   }
 }

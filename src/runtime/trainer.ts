@@ -100,7 +100,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
     state = { step: 0, optimizerT: 0, flops: 0, initialLoss: null };
     truncateMetrics(paths.metrics, 0);
   }
-  const model = new Gpt(tf, cell.model, params, opts.backend.name === "wasm");
+  const model = new Gpt(tf, cell.model, params, opts.backend.name === "wasm" || opts.backend.name === "cpu");
   const optimizer = new Optimizer(tf, cell.train.optimizer);
   if (resumed) optimizer.load(resumed.arrays, state.optimizerT);
   const vars = [...model.vars.values()];

@@ -1,0 +1,144 @@
+/**
+ * Differentiable ops with hand-written gradients, shaped for the wasm backend's fast path: every
+ * heavy matmul is 2-D and untransposed (XNNPACK runs those 10-50x faster than transposed or
+ * batched ones), row sums are matmuls with a row of ones (a sum over axis 0 transposes first on
+ * wasm), and the embedding gradient is a scatter-add in plain JS (wasm has no kernel for gather's
+ * gradient). On a 2-core machine this trains the reference model ~5x faster than autodiff of the
+ * plain formulation, with gradients equal to ~1e-6 relative (test/runtime/reference.test.ts).
+ */
+import type * as TF from "@tensorflow/tfjs";
+import type { Tf } from "./backend.js";
+
+export interface Ops {
+  /** x·w + b for x [N,K], w [K,D], b [D]. */
+  linear(x: TF.Tensor2D, w: TF.Tensor2D, b: TF.Tensor1D): TF.Tensor2D;
+  /** h·Eᵀ for the tied unembedding, h [N,C], E [V,C]. */
+  tiedLogits(h: TF.Tensor2D, e: TF.Tensor2D): TF.Tensor2D;
+  /** LayerNorm over the last axis of [N,C], eps 1e-5, biased variance. */
+  layerNorm(x: TF.Tensor2D, g: TF.Tensor1D, b: TF.Tensor1D): TF.Tensor2D;
+  /** Mean cross-entropy of logits [N,V] against integer targets [N]. */
+  crossEntropy(logits: TF.Tensor2D, targets: TF.Tensor1D): TF.Scalar;
+  /** Token embedding rows plus learned positions: ids [B,T] -> [B*T, C]. */
+  embed(ids: TF.Tensor2D, tokens: TF.Tensor2D, positions: TF.Tensor2D): TF.Tensor2D;
+  /** GELU, tanh approximation, written as x·sigmoid(2·sqrt(2/π)(x + 0.044715x³)) (no Pow, no Tanh). */
+  gelu(x: TF.Tensor2D): TF.Tensor2D;
+}
+
+type Save = (tensors: TF.Tensor[]) => void;
+type GradResult = { value: TF.Tensor; gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => TF.Tensor[] };
+
+export function makeOps(tf: Tf, jsEmbeddingGrad: boolean): Ops {
+  // tfjs types customGrad's arguments as a union of tensors and the save function; this wrapper
+  // gives each op a precise signature instead.
+  const custom = <A extends TF.Tensor[]>(fn: (...args: [...A, Save]) => GradResult) =>
+    tf.customGrad(fn as unknown as Parameters<Tf["customGrad"]>[0]) as unknown as (...args: A) => TF.Tensor;
+  const ones = new Map<number, TF.Tensor2D>();
+  const onesRow = (n: number): TF.Tensor2D => {
+    let t = ones.get(n);
+    if (!t || t.isDisposed) {
+      t = tf.keep(tf.ones([1, n])) as TF.Tensor2D;
+      ones.set(n, t);
+    }
+    return t;
+  };
+  const colSum = (dy: TF.Tensor2D): TF.Tensor1D => tf.reshape(tf.matMul(onesRow(dy.shape[0]), dy), [dy.shape[1]]);
+  /** xᵀ·dy, transposing whichever operand is smaller. */
+  const dW = (x: TF.Tensor2D, dy: TF.Tensor2D): TF.Tensor2D => {
+    const [N, K] = x.shape;
+    const D = dy.shape[1];
+    return N * D + K * D < N * K ? (tf.transpose(tf.matMul(tf.transpose(dy), x)) as TF.Tensor2D) : tf.matMul(tf.transpose(x), dy);
+  };
+
+  const linear = custom<[TF.Tensor2D, TF.Tensor2D, TF.Tensor1D]>((x, w, b, save) => {
+    save([x, w]);
+    return {
+      value: tf.add(tf.matMul(x, w), b),
+      gradFunc: (dy, [xs, ws]) => [tf.matMul(dy as TF.Tensor2D, tf.transpose(ws as TF.Tensor2D)), dW(xs as TF.Tensor2D, dy as TF.Tensor2D), colSum(dy as TF.Tensor2D)],
+    };
+  }) as unknown as Ops["linear"];
+
+  const tiedLogits = custom<[TF.Tensor2D, TF.Tensor2D]>((h, e, save) => {
+    save([h, e]);
+    return {
+      value: tf.matMul(h, tf.transpose(e)),
+      gradFunc: (dy, [hs, es]) => [tf.matMul(dy as TF.Tensor2D, es as TF.Tensor2D), tf.matMul(tf.transpose(dy as TF.Tensor2D), hs as TF.Tensor2D)],
+    };
+  }) as unknown as Ops["tiedLogits"];
+
+  const layerNorm = custom<[TF.Tensor2D, TF.Tensor1D, TF.Tensor1D]>((x, g, b, save) => {
+    const mean = tf.mean(x, 1, true);
+    const xc = tf.sub(x, mean);
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), 1, true), 1e-5));
+    const xhat = tf.mul(xc, rstd);
+    save([xhat, rstd, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: (dy, [xh, rs, gs]) => {
+        const dxhat = tf.mul(dy, gs!);
+        const m1 = tf.mean(dxhat, 1, true);
+        const m2 = tf.mean(tf.mul(dxhat, xh!), 1, true);
+        const dx = tf.mul(tf.sub(tf.sub(dxhat, m1), tf.mul(xh!, m2)), rs!);
+        return [dx, colSum(tf.mul(dy, xh!) as TF.Tensor2D), colSum(dy as TF.Tensor2D)];
+      },
+    };
+  }) as unknown as Ops["layerNorm"];
+
+  const ce = custom<[TF.Tensor2D, TF.Tensor2D]>((logits, onehot, save) => {
+    const ls = tf.logSoftmax(logits);
+    save([ls, onehot]);
+    const N = logits.shape[0];
+    return {
+      value: tf.div(tf.neg(tf.sum(tf.mul(onehot, ls))), N),
+      gradFunc: (dy, [lss, oh]) => [tf.mul(tf.sub(tf.exp(lss!), oh!), tf.div(dy, N)), tf.zerosLike(oh!)],
+    };
+  });
+  const crossEntropy = (logits: TF.Tensor2D, targets: TF.Tensor1D): TF.Scalar =>
+    ce(logits, tf.oneHot(targets, logits.shape[1]).toFloat() as TF.Tensor2D) as TF.Scalar;
+
+  const embed = (ids: TF.Tensor2D, tokens: TF.Tensor2D, positions: TF.Tensor2D): TF.Tensor2D => {
+    const [B, T] = ids.shape;
+    const C = tokens.shape[1];
+    const V = tokens.shape[0];
+    const flat = tf.reshape(ids, [B * T]) as TF.Tensor1D;
+    const f = custom<[TF.Tensor2D, TF.Tensor2D]>((tok, pos, save) => {
+      // Tensors the gradient needs must be saved: the tape disposes everything else.
+      save([flat]);
+      const rows = tf.gather(tok, flat);
+      const value = tf.reshape(tf.add(tf.reshape(rows, [B, T * C]), tf.reshape(tf.slice(pos, [0, 0], [T, C]), [1, T * C])), [B * T, C]);
+      return {
+        value,
+        gradFunc: (dy, [ids]) => {
+          // Positions: the sum over the batch, as ones[1,B]·dy[B,T*C]. The clone avoids a wasm
+          // matmul cache keyed by tensor id that ignores a reshape of the same data.
+          const dpos = tf.reshape(tf.matMul(onesRow(B), tf.reshape(tf.clone(dy), [B, T * C]) as TF.Tensor2D), [T, C]);
+          const P = pos.shape[0];
+          const dposFull = P === T ? dpos : tf.pad(dpos, [[0, P - T], [0, 0]]);
+          let dtok: TF.Tensor;
+          if (jsEmbeddingGrad) {
+            // Scatter-add the rows of dy into the rows of the ids they came from.
+            const g = dy.dataSync();
+            const idv = ids!.dataSync();
+            const out = new Float32Array(V * C);
+            for (let i = 0; i < idv.length; i++) {
+              const row = idv[i]! * C;
+              const src = i * C;
+              for (let j = 0; j < C; j++) out[row + j]! += g[src + j]!;
+            }
+            dtok = tf.tensor2d(out, [V, C]);
+          } else {
+            dtok = tf.unsortedSegmentSum(dy as TF.Tensor2D, ids as TF.Tensor1D, V);
+          }
+          return [dtok, dposFull];
+        },
+      };
+    });
+    return f(tokens, positions) as TF.Tensor2D;
+  };
+
+  const gelu = (x: TF.Tensor2D): TF.Tensor2D => {
+    const x3 = tf.mul(tf.mul(x, x), x);
+    return tf.mul(x, tf.sigmoid(tf.add(tf.mul(x, 1.5957691216057308), tf.mul(x3, 0.07135481627159089)))) as TF.Tensor2D;
+  };
+
+  return { linear, tiedLogits, layerNorm, crossEntropy, embed, gelu };
+}
