@@ -52,20 +52,45 @@ export function logSpaced(min: number, max: number, count: number): number[] {
   return out;
 }
 
-/** A short human label for a parameter count: 200k, 1.5M, 2B. */
-export function sizeLabel(n: number): string {
+/**
+ * A short human label for a parameter count with `digits` significant digits (default 3):
+ * 200k, 1.01M, 2B. Counts below 1000 are written in full.
+ */
+export function sizeLabel(n: number, digits = 3): string {
   const units: Array<[number, string]> = [
     [1e9, "B"],
     [1e6, "M"],
     [1e3, "k"],
   ];
+  if (n < 1000) return String(n);
+  // Round first, then pick the unit, so that 999,600 is 1M rather than 1000k.
+  const r = Number(n.toPrecision(Math.min(21, digits)));
   for (const [v, u] of units) {
-    if (n >= v) {
-      const x = n / v;
-      return `${x >= 100 ? Math.round(x) : Number(x.toPrecision(2))}${u}`;
-    }
+    if (r >= v) return `${Number((r / v).toPrecision(Math.min(21, digits)))}${u}`;
   }
-  return String(n);
+  return String(r);
+}
+
+/**
+ * Labels for a list of parameter targets: `sizeLabel` with 3 significant digits, and more digits
+ * for targets whose labels would otherwise coincide, so distinct targets get distinct labels.
+ */
+export function sizeLabels(targets: readonly number[]): string[] {
+  const labels = targets.map((t) => sizeLabel(t));
+  for (let digits = 4; digits <= 17; digits++) {
+    const byLabel = new Map<string, Set<number>>();
+    labels.forEach((l, i) => {
+      const set = byLabel.get(l) ?? new Set<number>();
+      set.add(targets[i]!);
+      byLabel.set(l, set);
+    });
+    const clash = new Set([...byLabel].filter(([, ts]) => ts.size > 1).map(([l]) => l));
+    if (clash.size === 0) break;
+    labels.forEach((l, i) => {
+      if (clash.has(l)) labels[i] = sizeLabel(targets[i]!, digits);
+    });
+  }
+  return labels;
 }
 
 export const PRETRAINED_VOCAB: Readonly<Record<string, number>> = {

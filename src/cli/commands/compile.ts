@@ -10,9 +10,10 @@ import { duration, human, sci, table } from "../table.js";
 
 /**
  * Throughput used for `cgx plan`'s ETA when none is given: training FLOP/s of the reference model
- * on the wasm backend on a 2-core machine (265 tokens/s x 2.75 MFLOP/token, docs/design/facts).
+ * on the wasm backend on a 2-core machine, as `npm run bench:train` measures it (~4,500 tokens/s x
+ * 2.75 MFLOP/token), rounded down because smaller models use the hardware less well.
  */
-export const DEFAULT_FLOPS_PER_SECOND = 7.3e8;
+export const DEFAULT_FLOPS_PER_SECOND = 1e10;
 
 export function checkCommand(io: Io, file: string, opts: { format: DiagFormat }): number {
   const { ok, result, display } = compileAndReport(io, file, opts.format, true);
