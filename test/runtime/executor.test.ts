@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { compile } from "../../src/compiler/index.js";
 import type { Cell, Plan } from "../../src/plan/types.js";
 import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
 import { runPlan, selectCells } from "../../src/runtime/executor.js";
+import { listCheckpoints } from "../../src/runtime/checkpoint.js";
 import { cellPaths, readMetrics, readStatus } from "../../src/runtime/rundir.js";
 import type { PoolExample } from "../../src/runtime/sampler.js";
 import type { CellData } from "../../src/runtime/trainer.js";
@@ -91,4 +92,29 @@ describe("the executor", () => {
     expect(selectCells(p, ["shuffled"]).length).toBe(2);
     expect(() => selectCells(p, ["nope"])).toThrow("no cell matches `nope`");
   });
+});
+
+describe("a corrupt checkpoint", () => {
+  it("is reported and skipped: the cell resumes from the previous one and ends with the same metrics", async () => {
+    const backend = await loadBackend("wasm");
+    const p = plan();
+    const cell = p.cells[0]!;
+    const root = mkdtempSync(join(tmpdir(), "cgx-corrupt-"));
+    const first = await runPlan(p, { root, backend, cells: [cell.id], data: async () => data });
+    const paths = cellPaths(first.runDir, cell.id);
+    const before = readFileSync(paths.metrics, "utf8");
+    const steps = listCheckpoints(paths.checkpoints);
+    expect(steps.length).toBe(2);
+    // As if the process died right after writing the last checkpoint, and that file was damaged.
+    const newest = join(paths.checkpoints, `step-${String(steps[1]).padStart(9, "0")}`, "weights.bin");
+    const bytes = readFileSync(newest);
+    bytes[10] = bytes[10]! ^ 0xff;
+    writeFileSync(newest, bytes);
+    writeFileSync(paths.status, JSON.stringify({ ...readStatus(paths), state: "running" }));
+    const warnings: string[] = [];
+    await runPlan(p, { root, backend, cells: [cell.id], data: async () => data, onEvent: (e) => e.kind === "warn" && warnings.push(e.message!) });
+    expect(warnings.length).toBe(1);
+    expect(warnings[0]).toMatch(/is corrupt \(its weights do not match their checksum\); resuming from an earlier one/);
+    expect(readFileSync(paths.metrics, "utf8")).toBe(before);
+  }, 120_000);
 });
