@@ -119,6 +119,11 @@ export class Gpt {
     return this.ops.crossEntropy(this.logits(inputs), targets);
   }
 
+  /** Overwrites weights in place (same names and shapes), e.g. after masks changed. */
+  assign(params: Params): void {
+    for (const [name, a] of params) this.v(name).assign(this.tf.tensor(a.data, [...a.shape], "float32"));
+  }
+
   /** The current weights as plain arrays (for checkpoints, growth and pruning). */
   toArrays(): Params {
     const out: Params = new Map();

@@ -10,9 +10,11 @@ import type { LoadedBackend } from "./backend.js";
 import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { bucketSets, sourceSets, type EvalSet } from "./evalsets.js";
 import { appendJsonLine } from "./files.js";
+import { Dynamics, remapMoments, type DynamicsState } from "./dynamics.js";
 import { Gpt } from "./model.js";
 import { Optimizer } from "./optimizer.js";
 import { initParams, type Params } from "./params.js";
+import type { Masks } from "./prune.js";
 import { cellPaths, countLines, truncateMetrics, writeStatus, type CellState } from "./rundir.js";
 import { CurriculumSampler, type PoolExample } from "./sampler.js";
 import { lrAt, scheduleFor } from "./schedule.js";
@@ -53,9 +55,8 @@ interface TrainerState {
   readonly optimizerT: number;
   readonly flops: number;
   readonly initialLoss: number | null;
+  readonly dynamics: DynamicsState;
 }
-
-export class UnsupportedError extends Error {}
 
 /** A loss above this multiple of the uniform-prediction loss, or not finite, counts as diverged. */
 const DIVERGENCE_FACTOR = 2;
@@ -80,9 +81,6 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       ...(message ? { message } : {}),
     });
 
-  if (cell.growth) throw new UnsupportedError("growth during training is not implemented in the runtime yet");
-  if (cell.pruning.length) throw new UnsupportedError("pruning during training is not implemented in the runtime yet");
-
   const sampler = new CurriculumSampler(cell.curriculum, data.train, { context: T, batch: B, seed: cell.seed, separator: data.separator, budget: cell.budget.tokens });
   const evalSets: { kind: "source" | "bucket"; sets: EvalSet[] }[] = [{ kind: "source", sets: sourceSets(data.heldout, cell.eval.samples, T, data.separator) }];
   for (const g of cell.eval.loss_by) if (g.kind === "difficulty_bucket") evalSets.push({ kind: "bucket", sets: bucketSets(data.heldout, g.buckets, cell.eval.samples, T, data.separator) });
@@ -91,24 +89,42 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   const resumed = loadLatestCheckpoint<TrainerState>(paths.checkpoints, (m) => opts.warn?.(m));
   let params: Params;
   let state: TrainerState;
+  let masks: Masks = new Map();
   if (resumed) {
-    params = new Map([...resumed.arrays].filter(([k]) => !k.startsWith("opt.")));
+    params = new Map();
+    for (const [k, a] of resumed.arrays) {
+      if (k.startsWith("mask.")) masks.set(k.slice(5), a.data);
+      else if (!k.startsWith("opt.")) params.set(k, a);
+    }
     state = resumed.manifest.state;
     truncateMetrics(paths.metrics, resumed.manifest.metricsLines);
   } else {
-    params = initParams(cell.model, cell.model.layers, cell.seed);
-    state = { step: 0, optimizerT: 0, flops: 0, initialLoss: null };
+    const start = cell.growth ? cell.growth.start_layers : cell.model.layers;
+    params = initParams(cell.model, start, cell.seed);
+    state = { step: 0, optimizerT: 0, flops: 0, initialLoss: null, dynamics: Dynamics.initial(cell, params) };
     truncateMetrics(paths.metrics, 0);
   }
-  const model = new Gpt(tf, cell.model, params, opts.backend.name === "wasm" || opts.backend.name === "cpu");
+  const jsGrad = opts.backend.name === "wasm" || opts.backend.name === "cpu";
+  let model = new Gpt(tf, cell.model, params, jsGrad);
   const optimizer = new Optimizer(tf, cell.train.optimizer);
   if (resumed) optimizer.load(resumed.arrays, state.optimizerT);
-  const vars = [...model.vars.values()];
+  const dyn = new Dynamics(cell, state.dynamics);
+  let maskTensors = toTensors(tf, masks, model);
   const schedule = scheduleFor(cell.train, steps, tps);
   const evalPoints = new Set(cell.eval.points.map((p) => p / tps));
   const logEvery = opts.logEvery ?? Math.max(1, Math.floor(steps / 200));
   const uniformLoss = Math.log(cell.model.vocab);
-  const flopsPerStep = cell.model.flops_per_token * tps;
+  // A FLOPs budget stops on the ledger: a grown model is cheaper early and may take more steps.
+  const maxSteps = cell.budget.stop_on === "flops" ? steps * 100 : steps;
+  const done = (s: number) => (cell.budget.stop_on === "flops" ? dyn.totalFlops + dyn.flopsPerStep > cell.budget.flops || s >= maxSteps : s >= steps);
+  const checkpoint = (s: number) =>
+    saveCheckpoint<TrainerState>(
+      paths.checkpoints,
+      s,
+      countLines(paths.metrics),
+      [...model.toArrays().values(), ...optimizer.toArrays(), ...[...masks].map(([n, m]) => ({ name: `mask.${n}`, shape: [m.length], data: m }))],
+      { step: s, optimizerT: optimizer.t, flops, initialLoss, dynamics: dyn.state },
+    );
 
   let step = state.step;
   let flops = state.flops;
@@ -118,25 +134,42 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   let windowSteps = 0;
   status("running", step);
   try {
-    while (step < steps && !(cell.budget.stop_on === "flops" && flops >= cell.budget.flops)) {
+    while (!done(step)) {
+      if (dyn.due(step)) {
+        const r = dyn.apply(step, model.toArrays(), masks);
+        masks = r.masks;
+        if (r.origin) {
+          // The model changed shape: rebuild it, and carry or reset the optimizer's moments.
+          const moments = new Map(optimizer.toArrays().map((a) => [a.name, a] as const));
+          model.dispose();
+          model = new Gpt(tf, cell.model, r.params, jsGrad);
+          if (cell.growth?.optimizer === "reset" && r.applied.some((a) => a.event === "grow")) optimizer.load(new Map(), 0);
+          else optimizer.load(remapMoments(moments, r.origin), optimizer.t);
+        } else model.assign(r.params);
+        for (const t of maskTensors.values()) t.dispose();
+        maskTensors = toTensors(tf, masks, model);
+        for (const a of r.applied) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, layers: model.layers, params: dyn.state.ledger.at(-1)!.params, ...a });
+      }
       const batch = sampler.batch(step);
-      const lr = lrAt(schedule, step);
+      const lr = lrAt(schedule, step) * dyn.lrFactor(step);
+      const frozen = dyn.frozenAt(step);
+      const vars = [...model.vars.values()];
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(batch.inputs, [B, T], "int32");
         const y = tf.tensor1d(batch.targets, "int32");
         const { value, grads } = tf.variableGrads(() => model.loss(x, y), vars);
-        const gradNorm = optimizer.apply(model.vars, grads, lr, cell.train.clip, new Map(), new Set());
+        const gradNorm = optimizer.apply(model.vars, grads, lr, cell.train.clip, maskTensors, frozen);
         return { value: value.dataSync()[0]!, gradNorm };
       });
+      flops += dyn.recordStep(step, loss.value);
       step++;
-      flops += flopsPerStep;
       windowSteps++;
       lastLoss = loss.value;
       if (initialLoss === null) initialLoss = loss.value;
       if (!Number.isFinite(loss.value) || loss.value > DIVERGENCE_FACTOR * Math.max(uniformLoss, initialLoss)) {
         appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: Number.isFinite(loss.value) ? loss.value : null, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty });
         const message = `loss ${Number.isFinite(loss.value) ? loss.value.toFixed(3) : String(loss.value)} at step ${step}: diverged`;
-        appendJsonLine(paths.metrics, { kind: "end", state: "diverged", step, message });
+        appendJsonLine(paths.metrics, { kind: "end", state: "diverged", step, message, ledger: dyn.state.ledger });
         status("diverged", step, message);
         return { state: "diverged", finalLoss: null, message };
       }
@@ -150,20 +183,31 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         windowStart = now;
         windowSteps = 0;
       }
-      if (evalPoints.has(step)) {
+      if (evalPoints.has(step) || done(step)) {
         const ev = evaluate(tf, model, evalSets, B, T);
-        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), ...ev });
-        saveCheckpoint<TrainerState>(paths.checkpoints, step, countLines(paths.metrics), [...model.toArrays().values(), ...optimizer.toArrays()], { step, optimizerT: optimizer.t, flops, initialLoss });
+        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev });
+        checkpoint(step);
         status("running", step);
       }
     }
-    appendJsonLine(paths.metrics, { kind: "end", state: "done", step, flops });
+    appendJsonLine(paths.metrics, { kind: "end", state: "done", step, flops, ledger: dyn.state.ledger });
     status("done", step);
     return { state: "done", finalLoss: lastLoss };
   } finally {
     model.dispose();
     optimizer.dispose();
+    for (const t of maskTensors.values()) t.dispose();
   }
+}
+
+/** Masks as tensors shaped like the weights they multiply. */
+function toTensors(tf: LoadedBackend["tf"], masks: Masks, model: Gpt): Map<string, TF.Tensor> {
+  const out = new Map<string, TF.Tensor>();
+  for (const [n, m] of masks) {
+    const v = model.vars.get(n);
+    if (v) out.set(n, tf.tensor(m, v.shape));
+  }
+  return out;
 }
 
 function finite(x: number): number | null {

@@ -1,0 +1,274 @@
+/**
+ * Growth and pruning during training, driven by the plan: decides at each step which events are
+ * due (growth at a token count or on a loss plateau; magnitude pruning on its schedule; head and
+ * layer pruning at their points), applies them to the parameter arrays, and keeps what must
+ * survive a checkpoint: which events fired, frozen blocks, the LR rewarm, the plateau window, the
+ * masks, and the compute ledger (FLOPs per span of constant model size).
+ */
+import type { Cell, PlanGrowOp, PlanPruneRule } from "../plan/types.js";
+import { grow } from "./grow.js";
+import { BLOCK_PARAMS, depthOf, type Params } from "./params.js";
+import { dropBlocks, headMasks, magnitudeMasks, pruneDue, selected, sparsityAt, sparsityOf, type Masks } from "./prune.js";
+import { rewarmFactor } from "./schedule.js";
+
+export interface LedgerSpan {
+  readonly from_step: number;
+  to_step: number;
+  readonly layers: number;
+  readonly params: number;
+  readonly flops_per_token: number;
+  flops: number;
+  /** Share of zero weights among pruned matrices at the start of the span (masked FLOPs are still spent). */
+  readonly sparsity: number;
+}
+
+export interface DynamicsState {
+  readonly atFired: boolean[];
+  readonly plateauFired: number[];
+  lastGrowthStep: number;
+  frozen: { names: string[]; until: number }[];
+  rewarm: { from: number; steps: number } | null;
+  /** The last losses, newest last, for plateau detection. */
+  losses: number[];
+  readonly pointPruned: boolean[];
+  ledger: LedgerSpan[];
+}
+
+export type Applied =
+  | { readonly event: "grow"; readonly op: PlanGrowOp; readonly trigger: "at" | "plateau"; readonly layers_before: number; readonly layers_after: number }
+  | { readonly event: "prune"; readonly rule: PlanPruneRule["kind"]; readonly sparsity?: number; readonly pruned?: unknown; readonly layers_after?: number };
+
+/** Training FLOPs per token of the model as it is now, from its actual weight matrices. */
+export function flopsPerToken(params: Params, heads: number): number {
+  const L = depthOf(params);
+  const [V, d] = params.get("embed.tokens")!.shape as [number, number];
+  const ctx = params.get("embed.positions")!.shape[0]!;
+  let matmul = 0;
+  for (let l = 0; l < L; l++) for (const s of ["attn.qkv.w", "attn.proj.w", "mlp.fc.w", "mlp.proj.w"] as const) matmul += params.get(`blocks.${l}.${s}`)!.data.length;
+  void heads;
+  return 3 * (2 * matmul + 4 * L * ctx * d + 2 * d * V);
+}
+
+function countParams(params: Params): number {
+  let n = 0;
+  for (const [name, a] of params) if (!name.startsWith("embed.")) n += a.data.length;
+  return n;
+}
+
+export class Dynamics {
+  readonly tps: number;
+
+  constructor(
+    readonly cell: Cell,
+    readonly state: DynamicsState,
+  ) {
+    this.tps = cell.budget.tokens_per_step;
+  }
+
+  static initial(cell: Cell, params: Params): DynamicsState {
+    return {
+      atFired: (cell.growth?.events ?? []).map(() => false),
+      plateauFired: (cell.growth?.events ?? []).map(() => 0),
+      lastGrowthStep: 0,
+      frozen: [],
+      rewarm: null,
+      losses: [],
+      pointPruned: cell.pruning.map(() => false),
+      ledger: [{ from_step: 0, to_step: 0, layers: depthOf(params), params: countParams(params), flops_per_token: flopsPerToken(params, cell.model.heads), flops: 0, sparsity: 0 }],
+    };
+  }
+
+  private maxWindow(): number {
+    let w = 0;
+    for (const e of this.cell.growth?.events ?? []) if (e.trigger.kind === "plateau") w = Math.max(w, Math.round(e.trigger.window / this.tps));
+    return w;
+  }
+
+  /** Records a step's training loss (for plateau detection) and its FLOPs in the ledger. */
+  recordStep(step: number, loss: number): number {
+    const span = this.state.ledger[this.state.ledger.length - 1]!;
+    const f = span.flops_per_token * this.tps;
+    span.flops += f;
+    span.to_step = step + 1;
+    const keep = 2 * this.maxWindow();
+    if (keep > 0) {
+      this.state.losses.push(loss);
+      if (this.state.losses.length > keep) this.state.losses.splice(0, this.state.losses.length - keep);
+    }
+    return f;
+  }
+
+  get totalFlops(): number {
+    return this.state.ledger.reduce((s, x) => s + x.flops, 0);
+  }
+
+  get flopsPerStep(): number {
+    return this.state.ledger[this.state.ledger.length - 1]!.flops_per_token * this.tps;
+  }
+
+  lrFactor(step: number): number {
+    const r = this.state.rewarm;
+    return r ? rewarmFactor(step, r.from, r.steps) : 1;
+  }
+
+  frozenAt(step: number): Set<string> {
+    const out = new Set<string>();
+    for (const f of this.state.frozen) if (step < f.until) for (const n of f.names) out.add(n);
+    return out;
+  }
+
+  private plateau(step: number, windowSteps: number, minDrop: number): boolean {
+    const l = this.state.losses;
+    if (windowSteps <= 0 || l.length < 2 * windowSteps || step - this.state.lastGrowthStep < 2 * windowSteps) return false;
+    const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+    const prev = mean(l.slice(l.length - 2 * windowSteps, l.length - windowSteps));
+    const cur = mean(l.slice(l.length - windowSteps));
+    return (prev - cur) / prev < minDrop;
+  }
+
+  /** Whether any event is due at the start of `step` (cheap: no weights needed). */
+  due(step: number): boolean {
+    const token = step * this.tps;
+    const g = this.cell.growth;
+    const growthDue = (g?.events ?? []).some((ev, i) =>
+      ev.trigger.kind === "at"
+        ? !this.state.atFired[i] && token >= ev.trigger.token && step > 0
+        : this.state.plateauFired[i]! < ev.trigger.times && token >= ev.trigger.not_before && this.plateau(step, Math.round(ev.trigger.window / this.tps), ev.trigger.min_drop),
+    );
+    return (
+      growthDue ||
+      this.cell.pruning.some((rule, i) => (rule.kind === "magnitude" ? pruneDue(rule, token) : !this.state.pointPruned[i] && token >= rule.at && step > 0))
+    );
+  }
+
+  /**
+   * Applies every event due at the start of `step` to the parameters and masks. Returns the new
+   * parameters (or the same object when nothing structural changed), the origin of each block for
+   * optimizer state (null entries are new blocks), and what happened, for the metrics.
+   */
+  apply(step: number, params: Params, masks: Masks): { params: Params; masks: Masks; origin: (number | null)[] | null; applied: Applied[] } {
+    const token = step * this.tps;
+    const applied: Applied[] = [];
+    let origin: (number | null)[] | null = null;
+    const compose = (next: readonly (number | null)[]) => {
+      // Chain block origins when several structural events happen at one step.
+      origin = origin ? next.map((o) => (o === null ? null : origin![o] ?? null)) : [...next];
+    };
+    const g = this.cell.growth;
+    (g?.events ?? []).forEach((ev, i) => {
+      let due = false;
+      if (ev.trigger.kind === "at") due = !this.state.atFired[i] && token >= ev.trigger.token && step > 0;
+      else
+        due =
+          this.state.plateauFired[i]! < ev.trigger.times &&
+          token >= ev.trigger.not_before &&
+          this.plateau(step, Math.round(ev.trigger.window / this.tps), ev.trigger.min_drop);
+      if (!due) return;
+      if (ev.trigger.kind === "at") this.state.atFired[i] = true;
+      else this.state.plateauFired[i]!++;
+      const before = depthOf(params);
+      const r = grow(params, ev.op, this.cell.seed, i * 100 + (this.state.plateauFired[i] ?? 0));
+      params = r.params;
+      masks = remapMasks(masks, r.origin);
+      compose(r.origin);
+      const fresh = r.origin.flatMap((o, b) => (o === null ? BLOCK_PARAMS.map((s) => `blocks.${b}.${s}`) : []));
+      // Frozen names refer to block indices, which shift when blocks are inserted below them.
+      this.state.frozen = this.state.frozen.map((f) => ({ ...f, names: renameFrozen(f.names, r.origin) }));
+      if (g!.freeze > 0 && fresh.length) this.state.frozen.push({ names: fresh, until: step + Math.round(g!.freeze / this.tps) });
+      if (g!.rewarm > 0) this.state.rewarm = { from: step, steps: Math.round(g!.rewarm / this.tps) };
+      this.state.lastGrowthStep = step;
+      this.state.losses = [];
+      applied.push({ event: "grow", op: ev.op, trigger: ev.trigger.kind, layers_before: before, layers_after: depthOf(params) });
+    });
+    this.cell.pruning.forEach((rule, i) => {
+      if (rule.kind === "magnitude") {
+        if (!pruneDue(rule, token)) return;
+        const names = selected(params, rule.pattern);
+        const s = sparsityAt(rule, token);
+        const next = magnitudeMasks(params, names, s, rule.scope, masks);
+        for (const [n, m] of next) masks.set(n, m);
+        applied.push({ event: "prune", rule: "magnitude", sparsity: s });
+      } else if (!this.state.pointPruned[i] && token >= rule.at && step > 0) {
+        this.state.pointPruned[i] = true;
+        if (rule.kind === "heads") {
+          const r = headMasks(params, this.cell.model.heads, rule.keep, masks);
+          masks = r.masks;
+          applied.push({ event: "prune", rule: "heads", pruned: r.pruned });
+        } else {
+          const r = dropBlocks(params, rule.keep);
+          params = r.params;
+          masks = remapMasks(masks, r.origin);
+          compose(r.origin);
+          this.state.frozen = this.state.frozen.map((f) => ({ ...f, names: renameFrozen(f.names, r.origin) }));
+          applied.push({ event: "prune", rule: "layers", pruned: r.dropped, layers_after: depthOf(params) });
+        }
+      }
+    });
+    if (applied.length) {
+      // Masks act on the weights now, not only after the next update.
+      params = applyMasks(params, masks);
+      const prunedNames = [...masks.keys()];
+      this.state.ledger.push({
+        from_step: step,
+        to_step: step,
+        layers: depthOf(params),
+        params: countParams(params),
+        flops_per_token: flopsPerToken(params, this.cell.model.heads),
+        flops: 0,
+        sparsity: prunedNames.length ? sparsityOf(params, prunedNames) : 0,
+      });
+    }
+    return { params, masks, origin, applied };
+  }
+}
+
+function renameFrozen(names: readonly string[], origin: readonly (number | null)[]): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    const m = /^blocks\.(\d+)\.(.+)$/.exec(n);
+    if (!m) continue;
+    const j = origin.indexOf(Number(m[1]));
+    if (j >= 0) out.push(`blocks.${j}.${m[2]}`);
+  }
+  return out;
+}
+
+/** Moves block masks to their blocks' new indices; new blocks start unmasked. */
+export function remapMasks(masks: Masks, origin: readonly (number | null)[]): Masks {
+  const out: Masks = new Map();
+  for (const [n, m] of masks) if (!n.startsWith("blocks.")) out.set(n, m);
+  origin.forEach((o, i) => {
+    if (o === null) return;
+    for (const s of BLOCK_PARAMS) {
+      const m = masks.get(`blocks.${o}.${s}`);
+      if (m) out.set(`blocks.${i}.${s}`, m);
+    }
+  });
+  return out;
+}
+
+export function applyMasks(params: Params, masks: Masks): Params {
+  const out: Params = new Map(params);
+  for (const [n, m] of masks) {
+    const a = params.get(n);
+    if (!a) continue;
+    const d = Float32Array.from(a.data);
+    for (let i = 0; i < d.length; i++) d[i]! *= m[i]!;
+    out.set(n, { name: n, shape: a.shape, data: d });
+  }
+  return out;
+}
+
+/** Renames optimizer moments ("opt.m.blocks.3.x") to follow their blocks; moments of new blocks start at zero. */
+export function remapMoments<T>(moments: Map<string, T>, origin: readonly (number | null)[]): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const [k, v] of moments) if (!/^opt\.[mv]\.blocks\./.test(k)) out.set(k, v);
+  origin.forEach((o, i) => {
+    if (o === null) return;
+    for (const [k, v] of moments) {
+      const m = /^opt\.([mv])\.blocks\.(\d+)\.(.+)$/.exec(k);
+      if (m && Number(m[2]) === o) out.set(`opt.${m[1]}.blocks.${i}.${m[3]}`, v);
+    }
+  });
+  return out;
+}
