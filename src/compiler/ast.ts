@@ -184,7 +184,9 @@ export interface ShapeDecl {
   readonly name: Name;
   readonly layers: Spanned<number>;
   readonly width: Spanned<number>;
+  /** Default: the models block's `heads`. */
   readonly heads: Spanned<number>;
+  /** Default: the models block's `mlp`. */
   readonly mlp: Spanned<number>;
   readonly span: Span;
 }
@@ -332,9 +334,14 @@ export interface Condition {
   readonly span: Span;
 }
 
+/** A value on an axis; `percent` when it was written as a percentage (stored as a fraction). */
+export interface AxisItem extends Spanned<AxisValue> {
+  readonly percent?: true;
+}
+
 export interface Axis {
   readonly name: Name;
-  readonly values: readonly Spanned<AxisValue>[];
+  readonly values: readonly AxisItem[];
   readonly when: readonly Condition[];
   readonly span: Span;
 }

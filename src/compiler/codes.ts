@@ -113,10 +113,12 @@ facts, arithmetic. Each has its own parameters; see docs/language.md.`),
 A value has the wrong unit for where it stands. cgx has one notion of training time with three
 units: a share of the cell's budget (\`30%\`), tokens (\`2M tok\`), steps (\`500 steps\`); and points in
 time may also be the start of a stage (\`stage late\`). Counts (\`batch 32\`, \`context 128\`) are plain
-numbers; shares of a mixture or a sparsity are percentages.
+numbers; shares of a mixture or a sparsity are percentages. Of the \`vary\` axes only \`warmup\` is a
+share and takes percentages.
 
     context 50%           // wrong: a context length is a number of tokens
-    freeze for 200        // wrong: 200 what? write 200 steps, 200 tok or 2%`),
+    freeze for 200        // wrong: 200 what? write 200 steps, 200 tok or 2%
+    lr [150%]             // wrong: a learning rate is a plain number, like 3e-3`),
   CGX0402: c("error", "value out of range", `
 A number is outside what makes sense for its setting: a learning rate of zero, zero seeds, a heldout
 share of 60%, a batch of 0.`),
@@ -160,8 +162,15 @@ A \`mix\` lists the same source twice. Give it one weight.`),
 Multi-head attention splits the model width into equal heads, so the width must be a multiple of the
 head count. A width of 128 can have 1, 2, 4, 8, 16, 32, 64 or 128 heads.`),
   CGX0602: c("error", "invalid size grid", `
-\`params log(MIN .. MAX, COUNT)\` needs MIN below MAX and COUNT of at least 2 (or use a list:
-\`params [1M, 4M]\`).`),
+\`params log(MIN..MAX, COUNT)\` needs MIN below MAX and COUNT of at least 2 (or use a list:
+\`params [1M, 4M]\`).
+
+Every size of the grid must also give its own model: two targets that the shape rule turns into the
+same shape (the same depth and width) would train the same model twice, so that is an error too.
+
+    params [1.01M, 1.04M]   // both give 4 layers x 144
+
+Space the targets further apart, or use fewer sizes.`),
   CGX0603: c("error", "size too small", `
 A parameter target is too small to make a model from: the smallest shape cgx builds has one layer and
 a width of one head of 8 dimensions.`),
@@ -174,9 +183,11 @@ lower the batch or context.`),
 
   // ----- 07xx: growth and pruning
   CGX0701: c("error", "event after training ends", `
-A growth or pruning event is scheduled at or after the end of the cell's budget, so it would never
-happen. With a budget in tokens per parameter, small cells end earlier than large ones: the message
-names the cell whose budget is too short.`),
+Something is scheduled past the end of the cell's budget: a growth or pruning event at or after the
+end (it would never happen), a warmup longer than the budget, or a \`pace ... over\` or \`full_at:\`
+that ends after training does (it would be cut short). With a budget in tokens per parameter, small
+cells end earlier than large ones: the message names the cell whose budget is too short. Times given
+as shares of the budget (\`30%\`) scale with every cell.`),
   CGX0702: c("error", "empty or reversed interval", `
 An interval's end comes before its start: \`from 80% to 20%\`. Swap them.`),
   CGX0703: c("error", "growth would exceed or empty the model", `
@@ -188,6 +199,18 @@ A growth or pruning event happens \`at stage NAME\`, and a cell trains a curricu
 so every cell grows at the same compute; here the curricula disagree on that point. Give the point in
 budget share or tokens instead.`),
 
+  CGX0705: c("error", "growth order depends on the budget", `
+The depth of a growing cell's model is found by applying the growth operators in the order their
+events fire, and its budget under \`tokens K x params\` or \`flops F\` depends on that depth. cgx
+orders the events with a provisional budget from the size's own shape. When one point is a share of
+the budget and another is in tokens or steps, the real budget can put them in another order, which
+gives another final depth than the one the model was sized with.
+
+    at 50%: stack(factor: 2)
+    at 12M tok: insert(top, layers: 1)
+
+Give every growth point in the same unit: all as shares of the budget, or all in tokens or steps.`),
+
   // ----- 08xx: evaluation, grid, analysis
   CGX0801: c("error", "empty grid", `
 A \`vary\` axis has no values (\`lr []\`), or conditions exclude every combination, so no cell would train.`),
@@ -197,7 +220,13 @@ the axis does not take, or names an axis that is not varied.
 
     vary {
       curriculum [syllabus, shuffled]
-      schedule [cosine, constant] where curriculum != anti   // anti is not on the axis`),
+      schedule [cosine, constant] where curriculum != anti   // anti is not on the axis
+    }
+
+Where its condition fails, an axis falls back to its value from the rest of the file, so the
+\`curriculum\` axis, which has no such value, cannot have a condition. Conditions also may not depend
+on each other in a cycle (\`lr\` on \`batch\` and \`batch\` on \`lr\`): a point could then have no
+consistent set of axes that apply, or several.`),
   CGX0803: c("error", "unknown axis", `
 \`vary\` can set: curriculum, lr, schedule, batch, weight_decay, warmup, clip, grow, prune.
 Model sizes come from \`models\` and seeds from \`seeds\`.`),
@@ -210,7 +239,10 @@ A fit formula names a quantity cgx does not measure. Responses: loss, accuracy, 
 predictors: params, tokens, flops; groupings: curriculum, stage, task, source, difficulty_bucket and
 any varied axis.`),
   CGX0807: c("error", "invalid evaluation interval", `
-\`evaluate every D\` needs a D above zero and within the budget.`),
+\`evaluate every D\` needs a D above zero and within the budget, and gives at most 10,000
+evaluations per cell. The points of \`evaluate at [...]\` must lie within every cell's budget: with a
+budget in tokens per parameter, a point in tokens or steps can lie past the end of a small cell, and
+the message names that cell. Give such points as shares of the budget (\`50%\`).`),
   CGX0808: c("warning", "condition always holds", `
 A \`where\` condition holds for every value on its axis, so it has no effect. Remove it.`),
   CGX0809: c("error", "grid too large", `

@@ -7,9 +7,13 @@ import { sha256 } from "../plan/hash.js";
 
 export { planJson, sha256 } from "../plan/hash.js";
 
-/** A cell's id hashes everything that determines its training (content and seed), so it survives reordering the grid. */
-export function cellId(contentJson: string, seed: number): string {
-  return "c" + sha256(`${contentJson}|seed=${seed}`).slice(0, 12);
+/**
+ * A cell's id hashes everything that determines its training: its content (with `axes` keys sorted),
+ * the plan's `data` section (as the hex SHA-256 of its JSON) and the seed. So it survives reordering
+ * the grid, and changes with any change to what the cell trains on. docs/plan.md#cell-ids.
+ */
+export function cellId(contentJson: string, dataHash: string, seed: number): string {
+  return "c" + sha256(`${contentJson}|data=${dataHash}|seed=${seed}`).slice(0, 12);
 }
 
 export function emitPlan(experiment: string, source: string, compilerVersion: string, seeds: readonly number[], x: Expansion): Plan {

@@ -4,12 +4,12 @@
  * Problems that only show per cell (an event after a small cell's budget ends) are reported here,
  * once per source location, naming the first cell that has them.
  */
-import type { AxisValue, Condition, CurriculumDecl, DifficultyMetric, Experiment, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
-import type { AxisName } from "./catalog.js";
+import type { AxisValue, Condition, CurriculumDecl, DifficultyMetric, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
+import { SYNTHETIC_TASKS, type AxisName } from "./catalog.js";
 import type { BuildContext } from "./build/context.js";
 import type { Code } from "./codes.js";
-import { cellId } from "./emit.js";
-import { logSpaced, PRETRAINED_VOCAB, shapeForParams, shapeOf, sizeLabel } from "./shapes.js";
+import { cellId, sha256 } from "./emit.js";
+import { logSpaced, PRETRAINED_VOCAB, shapeForParams, shapeOf, sizeLabel, sizeLabels } from "./shapes.js";
 import type { Span } from "./span.js";
 import type {
   Cell,
@@ -30,6 +30,9 @@ import type {
 
 export const MAX_CELLS = 1_000_000;
 
+/** `min_lr` of a decaying schedule where the file gives none (docs/language.md#train). */
+export const DEFAULT_MIN_LR = 0.1;
+
 export interface Size {
   readonly label: string;
   readonly shape: ModelShape;
@@ -45,14 +48,18 @@ export interface Expansion {
 
 class Reporter {
   private readonly seen = new Set<string>();
-  constructor(private readonly ctx: BuildContext) {}
+  /** Without a context the reporter is silent: used for provisional passes whose results are redone. */
+  constructor(private readonly ctx: BuildContext | undefined) {}
   once(code: Code, span: Span, message: string, help?: string): void {
+    if (!this.ctx) return;
     const key = `${code}:${span.start}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.ctx.error(code, span, message, help);
   }
 }
+
+const SILENT = new Reporter(undefined);
 
 export function planMetric(m: DifficultyMetric): PlanMetric {
   switch (m.kind) {
@@ -81,9 +88,13 @@ function planData(exp: Experiment): PlanData {
       case "files":
         return { name: s.name.text, kind: "files" as const, glob: spec.glob.value, format: spec.format, text_field: spec.textField ?? null, fields: [...spec.fields], unit: spec.unit };
       case "synthetic": {
+        // Every parameter of the task, written or defaulted, sorted by name: the plan leaves nothing to defaults.
+        const written = new Map(spec.params.map((p) => [p.name.text, typeof p.value === "string" ? Number(p.value) : p.value]));
+        const info = SYNTHETIC_TASKS[spec.task.value]!;
         const params: Record<string, number | { min: number; max: number }> = {};
-        for (const p of [...spec.params].sort((a, b) => a.name.text.localeCompare(b.name.text))) {
-          params[p.name.text] = typeof p.value === "string" ? Number(p.value) : p.value;
+        for (const name of Object.keys(info.params).sort()) {
+          const v = written.get(name) ?? info.params[name]!.default;
+          params[name] = typeof v === "number" ? v : { min: v.min, max: v.max };
         }
         return { name: s.name.text, kind: "synthetic" as const, task: spec.task.value, params };
       }
@@ -92,24 +103,63 @@ function planData(exp: Experiment): PlanData {
   return { tokenizer, context: d.context.value, heldout: d.heldout.value, difficulty: planMetric(d.difficulty), sources };
 }
 
-/** Final shapes for every size: the parameter grid (through the shape rule) and named shapes. */
-export function resolveSizes(exp: Experiment, data: PlanData, rep?: Reporter): Size[] {
+/** How many sizes the models block declares, before any shape is built. */
+function sizeCount(exp: Experiment): number {
+  const p = exp.models.params;
+  return (p ? (p.kind === "log" ? p.count.value : p.values.length) : 0) + exp.models.shapes.length;
+}
+
+/**
+ * Final shapes for every size: the parameter grid (through the shape rule) and named shapes.
+ * Labels are unique: targets get as many significant digits as it takes to tell them apart, and two
+ * targets that resolve to the same shape are an error (the second is left out).
+ */
+export function resolveSizes(exp: Experiment, data: PlanData, rep: Reporter = SILENT): Size[] {
   const m = exp.models;
   const sizes: Size[] = [];
   const vocab = data.tokenizer.vocab;
-  if (m.params) {
-    const targets = m.params.kind === "log" ? logSpaced(m.params.min.value, m.params.max.value, m.params.count.value) : m.params.values.map((v) => v.value);
+  const grid = m.params;
+  if (grid) {
+    const targets = grid.kind === "log" ? logSpaced(grid.min.value, grid.max.value, grid.count.value) : grid.values.map((v) => v.value);
+    const spanOf = (i: number) => (grid.kind === "list" ? grid.values[i]!.span : grid.span);
+    const shapes: (ModelShape | undefined)[] = [];
+    const byShape = new Map<string, number>();
+    const dups: Array<[number, number]> = [];
     targets.forEach((t, i) => {
       const shape = shapeForParams(t, m.heads.value, m.mlp.value, m.aspect.value, vocab, data.context);
+      shapes.push(shape);
       if (!shape) {
-        const span = m.params!.kind === "list" ? m.params!.values[i]!.span : m.params!.span;
-        rep?.once("CGX0603", span, `a target of ${sizeLabel(t)} parameters is too small for ${m.heads.value} heads`, "raise the smallest size or use fewer heads");
+        rep.once("CGX0603", spanOf(i), `a target of ${sizeLabel(t)} parameters is too small for ${m.heads.value} heads`, "raise the smallest size or use fewer heads");
         return;
       }
-      sizes.push({ label: `p${sizeLabel(t)}`, shape });
+      const key = `${shape.layers}x${shape.width}`;
+      const first = byShape.get(key);
+      // A log grid reports its first clash only (they share one span): a huge grid stays fast.
+      if (first !== undefined) {
+        if (grid.kind === "list" || dups.length === 0) dups.push([first, i]);
+      } else byShape.set(key, i);
     });
+    // Labels are needed for the sizes kept and the clashes reported, and must tell those apart.
+    const kept = [...byShape.values()].sort((a, b) => a - b);
+    const named = [...new Set([...kept, ...dups.flat()])];
+    const labelOf = new Map<number, string>();
+    sizeLabels(named.map((i) => targets[i]!)).forEach((l, k) => labelOf.set(named[k]!, l));
+    for (const [first, i] of dups) {
+      const shape = shapes[i]!;
+      rep.once(
+        "CGX0602",
+        spanOf(i),
+        `sizes ${labelOf.get(first)} and ${labelOf.get(i)} resolve to the same shape (${shape.layers} layers x ${shape.width})`,
+        grid.kind === "log" ? "use fewer sizes, or a wider range" : "space them further apart or use fewer sizes",
+      );
+    }
+    for (const i of kept) sizes.push({ label: `p${labelOf.get(i)}`, shape: shapes[i]! });
   }
   for (const s of m.shapes) {
+    if (sizes.some((z) => z.label === s.name.text)) {
+      rep.once("CGX0302", s.name.span, `the shape \`${s.name.text}\` has the same label as a size of the \`params\` grid`, "rename the shape");
+      continue;
+    }
     sizes.push({ label: s.name.text, shape: shapeOf(s.layers.value, s.width.value, s.heads.value, s.mlp.value, vocab, data.context) });
   }
   return sizes;
@@ -117,13 +167,44 @@ export function resolveSizes(exp: Experiment, data: PlanData, rep?: Reporter): S
 
 // ---------------------------------------------------------------- the grid
 
-function conditionHolds(c: Condition, a: Assignment): boolean {
-  const v = a.get(c.axis.text);
+/** The value an axis has where it is not varied (or its condition failed): the rest of the file's. */
+function baseValue(exp: Experiment, axis: string): AxisValue | undefined {
+  const t = exp.train;
+  switch (axis) {
+    case "lr":
+      return t.optimizer.lr.value;
+    case "schedule":
+      return t.schedule.kind;
+    case "batch":
+      return t.batch.value;
+    case "weight_decay":
+      return t.optimizer.weightDecay;
+    case "warmup":
+      return t.schedule.warmup.kind === "fraction" ? t.schedule.warmup.value : undefined;
+    case "clip":
+      return t.clip.value;
+    case "grow":
+      return exp.grow ? "on" : "off";
+    case "prune":
+      return exp.prune ? "on" : "off";
+    default:
+      // `curriculum` always has a value: its axis cannot be conditional (CGX0802).
+      return undefined;
+  }
+}
+
+function conditionHolds(c: Condition, value: (axis: string) => AxisValue | undefined): boolean {
+  const v = value(c.axis.text);
   const hit = c.values.some((x) => x.value === v);
   return c.op === "!=" ? !hit : hit;
 }
 
-/** Grid points in a stable order: axes in declaration order, values in list order. */
+/**
+ * Grid points in a stable order: axes in declaration order, values in list order. In each point, an
+ * axis whose conditions fail falls back to its base value, and conditions are evaluated on the
+ * point's final values (where a fallen-back axis has its base value). Points that become identical
+ * are merged, keeping the first.
+ */
 export function gridPoints(exp: Experiment): Assignment[] {
   const groups = exp.vary?.groups ?? [];
   const hasCurriculumAxis = groups.some((g) => (g.kind === "single" ? [g.axis] : g.axes).some((a) => a.name.text === "curriculum"));
@@ -141,15 +222,34 @@ export function gridPoints(exp: Experiment): Assignment[] {
       dims.push(rows);
     }
   }
+  const bases = new Map<string, AxisValue | undefined>();
+  const base = (axis: string) => {
+    if (!bases.has(axis)) bases.set(axis, baseValue(exp, axis));
+    return bases.get(axis);
+  };
   const out: Assignment[] = [];
   const seen = new Set<string>();
   const rec = (i: number, acc: Choice) => {
     if (out.length > MAX_CELLS) return;
     if (i === dims.length) {
-      const raw = new Map<string, AxisValue>(acc.map(([k, v]) => [k, v]));
-      // A conditional axis whose condition fails falls back to the base value: drop it, then dedupe.
+      // An axis applies where its conditions hold on the point's final values, in which an axis that
+      // does not apply has its base value. Conditions cannot form cycles (CGX0802), so iterating from
+      // "every axis applies" settles, at the latest once per axis, on the one such assignment.
+      let active = acc.map(() => true);
+      for (let round = 0; round <= acc.length; round++) {
+        const now = active;
+        const value = (axis: string): AxisValue | undefined => {
+          const j = acc.findIndex(([k], idx) => k === axis && now[idx]);
+          return j >= 0 ? acc[j]![1] : base(axis);
+        };
+        const next = acc.map(([, , conds]) => conds.every((c) => conditionHolds(c, value)));
+        if (next.every((v, idx) => v === now[idx])) break;
+        active = next;
+      }
       const final = new Map<string, AxisValue>();
-      for (const [k, v, conds] of acc) if (conds.every((c) => conditionHolds(c, raw))) final.set(k, v);
+      acc.forEach(([k, v], idx) => {
+        if (active[idx]) final.set(k, v);
+      });
       const key = JSON.stringify([...final]);
       if (!seen.has(key)) {
         seen.add(key);
@@ -176,23 +276,38 @@ function onStep(tokens: number, tps: number): number {
   return Math.round(tokens / tps) * tps;
 }
 
-function durationTokens(t: Exclude<TimeExpr, { kind: "stage" }>, budget: number, tps: number): number {
+/** A length in tokens before rounding to steps. */
+function rawTokens(t: Duration, budget: number, tps: number): number {
   switch (t.kind) {
     case "fraction":
-      return onStep(t.value * budget, tps);
+      return t.value * budget;
     case "tokens":
-      return onStep(t.value, tps);
+      return t.value;
     case "steps":
-      return Math.round(t.value) * tps;
+      return t.value * tps;
   }
 }
 
+function durationTokens(t: Duration, budget: number, tps: number): number {
+  return t.kind === "steps" ? Math.round(t.value) * tps : onStep(rawTokens(t, budget, tps), tps);
+}
+
+/**
+ * A staged curriculum's stages for one cell. Stage boundaries are rounded to whole steps where they
+ * fall, not stage by stage: boundary k is the sum of the first k lengths (shares of the budget,
+ * tokens, steps) rounded to a step, so shares that add up to 100% end exactly at the budget.
+ */
 function stagedStages(c: CurriculumDecl, budget: number, tps: number): PlanStage[] | undefined {
   if (c.body.kind !== "staged") return undefined;
   const stages: PlanStage[] = [];
+  let raw = 0;
   let at = 0;
   for (const st of c.body.stages) {
-    const end = st.duration ? Math.min(at + durationTokens(st.duration, budget, tps), Number.MAX_SAFE_INTEGER) : budget;
+    let end = budget;
+    if (st.duration) {
+      raw = Math.min(raw + rawTokens(st.duration, budget, tps), Number.MAX_SAFE_INTEGER);
+      end = Math.min(onStep(raw, tps), Number.MAX_SAFE_INTEGER);
+    }
     stages.push({ name: st.name.text, start: at as Tokens, end: end as Tokens, mixture: mixParts(st.mixture), filters: filters(st.mixture), order: st.order.value });
     at = end;
   }
@@ -221,39 +336,64 @@ function overallMixture(stages: readonly PlanStage[], budget: number): PlanMixPa
   return [...totals].map(([source, weight]) => ({ source, weight: Math.round(weight * 1e12) / 1e12 }));
 }
 
+/** JSON with the object's keys sorted: what a cell's `axes` is hashed as. */
+function sortedJson(o: Readonly<Record<string, string | number>>): string {
+  return JSON.stringify(Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!])));
+}
+
 export function expand(exp: Experiment, ctx: BuildContext): Expansion {
   const rep = new Reporter(ctx);
   const data = planData(exp);
-  const sizes = resolveSizes(exp, data, rep);
   const points = gridPoints(exp);
-  const curricula = new Map(exp.curricula.map((c) => [c.name.text, c]));
-  const controls = new Map(exp.controls.map((c) => [c.name.text, c]));
-  const total = sizes.length * points.length * exp.seeds.value.length;
   const cells: Cell[] = [];
+  // The size of the grid is known before any shape is built: a huge grid fails at once.
+  const total = sizeCount(exp) * points.length * exp.seeds.value.length;
   if (total > MAX_CELLS) {
     rep.once("CGX0809", exp.vary?.span ?? exp.name.span, `this experiment expands to ${total} cells`, `narrow the grid below ${MAX_CELLS} cells`);
     return { data, cells, analyses: [] };
   }
-  if (total === 0 && points.length === 0) {
+  if (points.length === 0) {
     rep.once("CGX0801", exp.vary?.span ?? exp.name.span, "the grid has no cells", "check the axes and their conditions");
   }
+  const sizes = resolveSizes(exp, data, rep);
+  const curricula = new Map(exp.curricula.map((c) => [c.name.text, c]));
+  const controls = new Map(exp.controls.map((c) => [c.name.text, c]));
   const metricOf = (name: string): PlanMetric => (name === "difficulty" ? data.difficulty : ({ kind: name } as PlanMetric));
+  const dataHash = sha256(JSON.stringify(data));
+  /** Training content (everything but `axes`) of the cells made so far: equal content is one cell. */
+  const made = new Set<string>();
 
   for (const size of sizes) {
     for (const point of points) {
       const curName = String(point.get("curriculum"));
+      const axisParts = [...point].filter(([k]) => k !== "curriculum").map(([k, v]) => `${k}=${v}`);
+      /** The cell's label without the seed: what per-cell diagnostics name. */
+      const where = [curName, size.label, ...axisParts].join("/");
       const train = trainFor(exp, point);
       const tps = train.batch * data.context;
+      const decl = curricula.get(curName);
       const growOn = exp.grow !== undefined && point.get("grow") !== "off";
-      // With growth the size sets width and heads; depth comes from the start depth and the operators.
-      const model = growOn ? shapeOf(finalDepth(exp, size), size.shape.width, size.shape.heads, size.shape.mlp, size.shape.vocab, size.shape.context) : size.shape;
-      const budget = budgetFor(exp, model, tps, rep);
+      // With growth the size sets width and heads; depth comes from the start depth and the
+      // operators, applied in the order the events fire. That order needs the budget, which needs the
+      // depth: it is resolved with a provisional budget from the size's own (un-grown) shape.
+      let model = size.shape;
+      let provisional: { order: number[]; depth: number } | undefined;
+      if (growOn) {
+        const pb = Math.max(tps, wholeSteps(rawBudget(exp, size.shape, tps), tps));
+        const ptime: CellTime = { budget: pb, tps, stageStarts: stageStartsOf(decl, pb, tps) };
+        const order = growthOrder(exp, (t) => resolveTime(t, ptime, exp, SILENT, where));
+        provisional = { order, depth: depthAlong(exp, size, order) };
+        model = shapeOf(provisional.depth, size.shape.width, size.shape.heads, size.shape.mlp, size.shape.vocab, size.shape.context);
+      }
+      const budget = budgetFor(exp, model, tps, rep, where);
       if (!budget) continue;
       const B = budget.tokens;
       const warmupAxis = point.get("warmup");
       const warmup = typeof warmupAxis === "number" ? onStep(warmupAxis * B, tps) : durationTokens(exp.train.schedule.warmup, B, tps);
+      if (warmup > B) {
+        rep.once("CGX0701", exp.train.schedule.warmup.span, `the warmup of ${warmup} tokens is longer than training in cell ${where} (budget ${B} tokens)`, "shorten it, or give it as a share of the budget (`2%`)");
+      }
       train.schedule = { ...train.schedule, warmup: Math.min(B, warmup) as Tokens };
-      const decl = curricula.get(curName);
       let curriculum: PlanCurriculum;
       let ownStages: PlanStage[] | undefined;
       if (decl) {
@@ -265,14 +405,18 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
             const overAt = ownStages.findIndex((s) => s.end > B || s.start >= B);
             const over = body.stages[overAt];
             if (over?.duration) {
-              rep.once("CGX0502", over.duration.span, `the stages of \`${curName}\` run past the end of training in cell ${size.label} (budget ${B} tokens)`, "give stage lengths as shares of the budget (`30%`), or shorten them");
+              rep.once("CGX0502", over.duration.span, `the stages of \`${curName}\` run past the end of training in cell ${where} (budget ${B} tokens)`, "give stage lengths as shares of the budget (`30%`), or shorten them");
             } else if (over) {
-              rep.once("CGX0502", over.name.span, `the stages before \`${over.name.text}\` use the whole budget of cell ${size.label} (${B} tokens), leaving none for it`, "give stage lengths as shares of the budget (`30%`), or shorten them");
+              rep.once("CGX0502", over.name.span, `the stages before \`${over.name.text}\` use the whole budget of cell ${where} (${B} tokens), leaving none for it`, "give stage lengths as shares of the budget (`30%`), or shorten them");
             }
             curriculum = { name: curName, kind: "staged", stages: ownStages.map((s) => ({ ...s, end: Math.min(s.end, B) as Tokens })) };
             break;
           }
-          case "paced":
+          case "paced": {
+            const end = durationTokens(body.over, B, tps);
+            if (end > B) {
+              rep.once("CGX0701", body.over.span, `the pace ends at token ${end}, after training ends in cell ${where} (budget ${B} tokens)`, "give its length as a share of the budget (`30%`), or shorten it");
+            }
             curriculum = {
               name: curName,
               kind: "paced",
@@ -280,23 +424,29 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
               from: planLevel(body.from),
               to: planLevel(body.to),
               start: 0 as Tokens,
-              end: Math.max(tps, Math.min(B, durationTokens(body.over, B, tps))) as Tokens,
+              end: Math.max(tps, Math.min(B, end)) as Tokens,
               fn: pacingFn(body.fn),
               ...selection(body.sources),
             };
             break;
-          case "competence":
+          }
+          case "competence": {
+            const fullAt = durationTokens(body.fullAt, B, tps);
+            if (fullAt > B) {
+              rep.once("CGX0701", body.fullAt.span, `full competence at token ${fullAt} comes after training ends in cell ${where} (budget ${B} tokens)`, "give `full_at` as a share of the budget (`50%`), or make it earlier");
+            }
             curriculum = {
               name: curName,
               kind: "competence",
               metric: metricOf(body.metric.text),
               fn: pacingFn(body.fn),
               start_competence: body.start.value,
-              full_at: Math.max(tps, Math.min(B, durationTokens(body.fullAt, B, tps))) as Tokens,
+              full_at: Math.max(tps, Math.min(B, fullAt)) as Tokens,
               descending: body.descending,
               ...selection(body.sources),
             };
             break;
+          }
           case "ordered":
             curriculum = { name: curName, kind: "ordered", metric: metricOf(body.metric.text), descending: body.descending, ...selection(body.sources) };
             break;
@@ -313,15 +463,14 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
         curriculum = { name: curName, kind: ctl.kind.value, metric: data.difficulty, ...sel };
       }
       const time: CellTime = { budget: B, tps, stageStarts: new Map((ownStages ?? []).map((s) => [s.name, s.start])) };
-      const at = (t: TimeExpr): number => resolveTime(t, time, exp, rep, size.label);
+      const at = (t: TimeExpr): number => resolveTime(t, time, exp, rep, where);
       const pruneOn = exp.prune !== undefined && point.get("prune") !== "off";
-      const growth = growOn ? growthFor(exp, size, at, time, rep) : null;
-      const pruning = pruneOn ? pruningFor(exp, at, time, rep, size.label) : [];
-      const evalPoints = evalPointsFor(exp, at, time, rep, size.label);
+      const growth = growOn ? growthFor(exp, size, at, time, rep, where, provisional!) : null;
+      const pruning = pruneOn ? pruningFor(exp, at, time, rep, where) : [];
+      const evalPoints = evalPointsFor(exp, at, time, rep, where);
       const axes: Record<string, string | number> = {};
       for (const [k, v] of point) axes[k] = v;
-      const content = {
-        axes,
+      const rest = {
         size: size.label,
         model,
         budget: { tokens: B as Tokens, steps: B / tps, tokens_per_step: tps, flops: budget.flops, stop_on: budget.stopOn },
@@ -336,11 +485,17 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
           samples: exp.evaluate.samples.value,
         },
       };
-      // Seeds share everything else, so the content is serialised once per grid point.
-      const contentJson = JSON.stringify(content);
+      // Seeds share everything else, so the content is serialised once per grid point. Two grid
+      // points that train the same thing (an axis set to its base value, and the same axis fallen
+      // back) are one cell: the first.
+      const restJson = JSON.stringify(rest);
+      if (made.has(restJson)) continue;
+      made.add(restJson);
+      // The id hashes `axes` with sorted keys, so reordering the axes of `vary` keeps it.
+      const contentJson = `{"axes":${sortedJson(axes)},${restJson.slice(1)}`;
       for (const seed of exp.seeds.value) {
-        const label = [curName, size.label, ...[...point].filter(([k]) => k !== "curriculum").map(([k, v]) => `${k}=${v}`), `s${seed}`].join("/");
-        cells.push({ id: cellId(contentJson, seed), index: cells.length, label, seed, ...content });
+        const label = [where, `s${seed}`].join("/");
+        cells.push({ id: cellId(contentJson, dataHash, seed), index: cells.length, label, seed, axes, ...rest });
       }
     }
   }
@@ -364,6 +519,9 @@ function trainFor(exp: Experiment, point: Assignment): { -readonly [K in keyof P
   const num = (k: string, base: number) => (typeof point.get(k) === "number" ? (point.get(k) as number) : base);
   const batch = num("batch", t.batch.value);
   const scheduleKind = (point.get("schedule") as PlanTrain["schedule"]["kind"] | undefined) ?? t.schedule.kind;
+  // A varied schedule keeps the base schedule's min_lr when that decays too; a decaying schedule
+  // varied from a constant base gets the default, 10% (a constant's min_lr of 100% would not decay).
+  const minLr = scheduleKind === "constant" ? 1 : t.schedule.kind === "constant" ? DEFAULT_MIN_LR : t.schedule.minLr;
   return {
     optimizer: {
       kind: t.optimizer.kind,
@@ -374,40 +532,49 @@ function trainFor(exp: Experiment, point: Assignment): { -readonly [K in keyof P
       weight_decay: num("weight_decay", t.optimizer.weightDecay),
       momentum: t.optimizer.momentum,
     },
-    schedule: { kind: scheduleKind, warmup: -1 as Tokens, min_lr: scheduleKind === "constant" ? 1 : t.schedule.minLr },
+    schedule: { kind: scheduleKind, warmup: -1 as Tokens, min_lr: minLr },
     batch,
     clip: num("clip", t.clip.value),
   };
 }
 
-function budgetFor(exp: Experiment, shape: ModelShape, tps: number, rep: Reporter): { tokens: number; flops: number; stopOn: "tokens" | "flops" } | undefined {
+/** The raw budget of a cell in tokens, before rounding down to whole steps. */
+function rawBudget(exp: Experiment, shape: ModelShape, tps: number): number {
   const b = exp.budget;
-  let tokens: number;
   switch (b.kind) {
     case "tokens":
-      tokens = b.value;
-      break;
+      return b.value;
     case "tokens_per_param":
-      tokens = b.value * shape.params;
-      break;
+      return b.value * shape.params;
     case "steps":
-      tokens = b.value * tps;
-      break;
+      return b.value * tps;
     case "flops":
-      tokens = b.value / shape.flops_per_token;
-      break;
+      return b.value / shape.flops_per_token;
   }
+}
+
+function wholeSteps(tokens: number, tps: number): number {
+  return Math.floor(tokens / tps) * tps;
+}
+
+function budgetFor(exp: Experiment, shape: ModelShape, tps: number, rep: Reporter, cell: string): { tokens: number; flops: number; stopOn: "tokens" | "flops" } | undefined {
+  const b = exp.budget;
+  const tokens = rawBudget(exp, shape, tps);
   const steps = Math.floor(tokens / tps);
   if (steps < 1) {
-    rep.once("CGX0605", b.span, `the budget gives a ${shape.params}-parameter cell ${Math.floor(tokens)} tokens, less than one step of ${tps} tokens`, "raise the budget or lower `batch` or `context`");
+    rep.once("CGX0605", b.span, `the budget gives cell ${cell} (${shape.params} parameters) ${Math.floor(tokens)} tokens, less than one step of ${tps} tokens`, "raise the budget or lower `batch` or `context`");
     return undefined;
   }
   if (!(tokens <= Number.MAX_SAFE_INTEGER)) {
-    rep.once("CGX0402", b.span, `the budget gives a ${shape.params}-parameter cell ${tokens.toExponential(2)} tokens, more than cgx can count exactly`, `keep a cell's budget below ${Number.MAX_SAFE_INTEGER} tokens`);
+    rep.once("CGX0402", b.span, `the budget gives cell ${cell} (${shape.params} parameters) ${tokens.toExponential(2)} tokens, more than cgx can count exactly`, `keep a cell's budget below ${Number.MAX_SAFE_INTEGER} tokens`);
     return undefined;
   }
   const t = steps * tps;
   return { tokens: t, flops: b.kind === "flops" ? b.value : t * shape.flops_per_token, stopOn: b.kind === "flops" ? "flops" : "tokens" };
+}
+
+function stageStartsOf(decl: CurriculumDecl | undefined, budget: number, tps: number): Map<string, number> {
+  return new Map((decl ? (stagedStages(decl, budget, tps) ?? []) : []).map((s) => [s.name, s.start]));
 }
 
 function resolveTime(t: TimeExpr, time: CellTime, exp: Experiment, rep: Reporter, cell: string): number {
@@ -433,44 +600,81 @@ function startDepth(exp: Experiment, size: Size): number {
 }
 
 /** Depth after one operator fires. */
-function grown(depth: number, op: import("./ast.js").GrowOp): number {
+function grown(depth: number, op: GrowOp): number {
   if (op.kind === "stack") return depth * op.factor.value;
   if (op.kind === "insert") return depth + op.layers.value;
   return depth + Math.floor(depth / op.every.value);
 }
 
-/** Depth at the end of training if every event fires (plateau events as often as they may). */
-function finalDepth(exp: Experiment, size: Size): number {
+/** Where an event counts in time: an `at` event at its point, a plateau event at `not_before` (0 if none). */
+function eventToken(ev: GrowEvent, at: (t: TimeExpr) => number): number {
+  const tr = ev.trigger;
+  if (tr.kind === "at") return at(tr.when);
+  return tr.notBefore ? at(tr.notBefore) : 0;
+}
+
+/** The order in which the events fire: by token, ties in written order. Indexes into `grow.events`. */
+function growthOrder(exp: Experiment, at: (t: TimeExpr) => number): number[] {
+  const tokens = exp.grow!.events.map((ev) => eventToken(ev, at));
+  return tokens.map((_, i) => i).sort((a, b) => tokens[a]! - tokens[b]! || a - b);
+}
+
+/** Depth at the end of training if every event fires in `order` (plateau events `times` times). */
+function depthAlong(exp: Experiment, size: Size, order: readonly number[]): number {
   let depth = startDepth(exp, size);
-  for (const ev of exp.grow!.events) {
+  for (const i of order) {
+    const ev = exp.grow!.events[i]!;
     const fires = ev.trigger.kind === "plateau" ? ev.trigger.times.value : 1;
-    for (let i = 0; i < fires; i++) depth = grown(depth, ev.op);
+    for (let k = 0; k < fires; k++) depth = grown(depth, ev.op);
   }
   return depth;
 }
 
-function growthFor(exp: Experiment, size: Size, at: (t: TimeExpr) => number, time: CellTime, rep: Reporter): PlanGrowth {
+function growthFor(
+  exp: Experiment,
+  size: Size,
+  at: (t: TimeExpr) => number,
+  time: CellTime,
+  rep: Reporter,
+  cell: string,
+  provisional: { readonly order: readonly number[]; readonly depth: number },
+): PlanGrowth {
   const g = exp.grow!;
   const start = startDepth(exp, size);
+  const order = growthOrder(exp, at);
+  // The model was sized with the order under a provisional budget. With the cell's real budget the
+  // events may fire in another order (a share of the budget against a token count); that is only a
+  // problem if it changes the final depth.
+  const depthNow = depthAlong(exp, size, order);
+  if (depthNow !== provisional.depth) {
+    const moved = order.find((e, k) => provisional.order[k] !== e)!;
+    rep.once(
+      "CGX0705",
+      g.events[moved]!.trigger.span,
+      `in cell ${cell} the growth events fire in another order than the one its model was sized with, which changes its final depth from ${provisional.depth} to ${depthNow} layers`,
+      "give every growth point in the same unit: all as shares of the budget, or all in tokens or steps",
+    );
+  }
   let depth = start;
   const events: PlanGrowth["events"][number][] = [];
-  for (const ev of g.events) {
+  for (const i of order) {
+    const ev = g.events[i]!;
     const tr = ev.trigger;
     let trigger: PlanGrowth["events"][number]["trigger"];
     if (tr.kind === "at") {
       const token = at(tr.when);
-      if (token >= time.budget) rep.once("CGX0701", tr.when.span, `growth at token ${token} comes after training ends in cell ${size.label} (budget ${time.budget} tokens)`, "schedule it earlier, or as a share of the budget");
-      if (token <= 0) rep.once("CGX0702", tr.when.span, "growth at the very start of training", "start with the bigger model instead, or grow later");
+      if (token >= time.budget) rep.once("CGX0701", tr.when.span, `growth at token ${token} comes after training ends in cell ${cell} (budget ${time.budget} tokens)`, "schedule it earlier, or as a share of the budget");
+      if (token <= 0) rep.once("CGX0702", tr.when.span, `growth at the very start of training in cell ${cell}`, "start with the bigger model instead, or grow later");
       trigger = { kind: "at", token: token as Tokens };
     } else {
       const notBefore = tr.notBefore ? at(tr.notBefore) : 0;
-      if (notBefore >= time.budget) rep.once("CGX0701", tr.notBefore!.span, `a plateau trigger that cannot fire before training ends in cell ${size.label}`, "lower `not_before`");
+      if (notBefore >= time.budget) rep.once("CGX0701", tr.notBefore!.span, `a plateau trigger that cannot fire before training ends in cell ${cell}`, "lower `not_before`");
       trigger = { kind: "plateau", window: Math.max(time.tps, durationTokens(tr.window, time.budget, time.tps)) as Tokens, min_drop: tr.minDrop.value, not_before: notBefore as Tokens, times: tr.times.value };
     }
     const op = ev.op;
     const fires = tr.kind === "plateau" ? tr.times.value : 1;
-    for (let i = 0; i < fires; i++) depth = grown(depth, op);
-    if (depth > 1024) rep.once("CGX0703", op.span, `growth would make a model of ${depth} layers (at most 1024)`, "grow by less: a smaller factor, or fewer `times`");
+    for (let k = 0; k < fires; k++) depth = grown(depth, op);
+    if (depth > 1024) rep.once("CGX0703", op.span, `growth would make a model of ${depth} layers in cell ${cell} (at most 1024)`, "grow by less: a smaller factor, or fewer `times`");
     events.push({
       trigger,
       op:
@@ -481,10 +685,10 @@ function growthFor(exp: Experiment, size: Size, at: (t: TimeExpr) => number, tim
             : { kind: "interleave", every: op.every.value, init: op.init },
     });
   }
-  events.sort((a, b) => (a.trigger.kind === "at" ? a.trigger.token : Infinity) - (b.trigger.kind === "at" ? b.trigger.token : Infinity));
   return {
     start_layers: start,
-    final_layers: depth,
+    // The depth the cell's model was sized with; equal to `depth` unless CGX0705 was reported.
+    final_layers: provisional.depth,
     events,
     freeze: (g.freeze ? durationTokens(g.freeze, time.budget, time.tps) : 0) as Tokens,
     optimizer: g.optimizer.value,
@@ -520,12 +724,15 @@ function evalPointsFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellT
     if (count > MAX_EVAL_POINTS) {
       rep.once("CGX0807", ev.every.span, `evaluating every ${step} tokens gives ${count} evaluations in cell ${cell} (at most ${MAX_EVAL_POINTS})`, "evaluate less often, e.g. `evaluate every 5%`");
     } else {
-      for (let t = step; t < time.budget; t += step) pts.add(t);
+      // The end is always evaluated: a periodic point less than half an interval before it is dropped.
+      for (let t = step; t < time.budget; t += step) if (2 * (time.budget - t) >= step) pts.add(t);
     }
   }
   for (const t of ev.at) {
     const tok = at(t);
-    if (tok > 0 && tok <= time.budget) pts.add(tok);
+    if (tok > time.budget) {
+      rep.once("CGX0807", t.span, `an evaluation at token ${tok} comes after training ends in cell ${cell} (budget ${time.budget} tokens)`, "evaluate earlier, or give the point as a share of the budget");
+    } else if (tok > 0) pts.add(tok);
   }
   pts.add(time.budget);
   return [...pts].sort((a, b) => a - b);

@@ -173,8 +173,13 @@ export type PlanTrigger =
 
 export interface PlanGrowth {
   readonly start_layers: number;
-  /** Depth if every event fires; the size grid's depth for this cell. */
+  /**
+   * Depth once every event has fired (plateau events `times` times), applying the operators in the
+   * order of `events`; equals `model.layers`. It comes from `start_layers` and the operators, not
+   * from the size grid: the size sets only the width and heads of a growing cell.
+   */
   readonly final_layers: number;
+  /** In the order they fire: by token, a plateau event at its `not_before`; ties in source order. */
   readonly events: readonly { readonly trigger: PlanTrigger; readonly op: PlanGrowOp }[];
   readonly freeze: Tokens;
   readonly optimizer: "carry" | "reset";

@@ -8,7 +8,7 @@ import { CODES } from "../../src/compiler/codes.js";
 import { errorsMarkdown } from "../../src/compiler/errors-doc.js";
 import { PLAN_SCHEMA } from "../../src/plan/schema.js";
 import { VERSION } from "../../src/version.js";
-import { memoryIo, ROOT } from "../helpers.js";
+import { exampleFiles, memoryIo, ROOT } from "../helpers.js";
 
 async function cgx(args: string[], cwd?: string) {
   const io = memoryIo(cwd);
@@ -119,7 +119,7 @@ describe("cgx fmt", () => {
   });
 
   it("keeps every example in canonical form", async () => {
-    const r = await cgx(["fmt", "--check", ...["ceiling", "cgls_stacking", "grow_prune_curriculum", "reading_age", "scaling_lr_schedule", "static_baseline"].map((n) => `experiments/${n}.cgx`)], ROOT);
+    const r = await cgx(["fmt", "--check", ...exampleFiles().map((f) => `experiments/${f.name}`)], ROOT);
     expect(r.out).toBe("");
     expect(r.code).toBe(0);
   });

@@ -135,7 +135,9 @@ export function readMetric(r: Reader): DifficultyMetric {
 }
 
 function readSourceSpec(r: Reader): SourceSpec {
-  const item = r.next('a source (`builtin("...")`, `files("...")` or `synthetic.TASK(...)`)');
+  const next = r.next('a source (`builtin("...")`, `files("...")` or `synthetic.TASK(...)`)');
+  // A synthetic task takes no required argument, so its parentheses may be dropped: `synthetic.facts`.
+  const item = next.kind === "word" && next.parts[0] === "synthetic" && next.parts.length === 2 ? asCall(next)! : next;
   if (item.kind !== "call") {
     r.unexpected(item, "a source", 'use `builtin("gutenberg.children")`, `files("data/*.txt")` or `synthetic.facts(hops: 1..3)`');
   }

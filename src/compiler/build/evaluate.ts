@@ -4,7 +4,7 @@ import type {
   AnalyzeSection,
   Axis,
   AxisGroup,
-  AxisValue,
+  AxisItem,
   Condition,
   Duration,
   EvalGrouping,
@@ -130,7 +130,7 @@ export function buildVary(ctx: BuildContext, stmt: Statement, keyword: WordItem)
   for (const a of AXES) handlers[a] = axisHandler((axis) => groups.push({ kind: "single", axis }));
   handlers["zip"] = (r, s, kw) => {
     r.done("after `zip`");
-    if (!s.block) fail("CGX0203", kw.span, "`zip` needs a `{ ... }` block of axes", "add `{ lr [...], batch [...] }`");
+    if (!s.block) fail("CGX0203", kw.span, "`zip` needs a `{ ... }` block of axes", "add `{ lr [1e-3, 3e-3]; batch [16, 32] }`");
     const axes: Axis[] = [];
     const inner: Record<string, Handler> = {};
     for (const a of AXES) inner[a] = axisHandler((axis) => axes.push(axis));
@@ -141,9 +141,9 @@ export function buildVary(ctx: BuildContext, stmt: Statement, keyword: WordItem)
   return { groups, span: stmt.span };
 }
 
-function readAxisValue(item: Item, r: Reader): Spanned<AxisValue> {
+function readAxisValue(item: Item, r: Reader): AxisItem {
   if (item.kind === "number") return { value: item.value, span: item.span };
-  if (item.kind === "percent") return { value: item.value / 100, span: item.span };
+  if (item.kind === "percent") return { value: item.value / 100, span: item.span, percent: true };
   if (item.kind === "word" && item.parts.length === 1) return { value: item.text, span: item.span };
   r.unexpected(item, "a value (a number, a percentage or a name)");
 }

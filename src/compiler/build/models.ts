@@ -3,6 +3,7 @@ import type { Budget, Duration, ModelsSection, Optimizer, Schedule, ShapeDecl, S
 import { OPTIMIZERS, SCHEDULES } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
 import { MAX_CELLS } from "../expand.js";
+import { sizeLabel } from "../shapes.js";
 import { cover, type Span } from "../span.js";
 import type { Statement, WordItem } from "../syntax.js";
 import { needBlock, noBlock, walkBlock, type BuildContext } from "./context.js";
@@ -11,7 +12,9 @@ import { argValue, asCall, callArgs, fail, Reader } from "./reader.js";
 export function buildModels(ctx: BuildContext, stmt: Statement, keyword: WordItem): ModelsSection | undefined {
   const block = needBlock(stmt, keyword);
   let params: SizeGrid | undefined;
-  const shapes: ShapeDecl[] = [];
+  // Shapes take the block's `heads` and `mlp` where they give none; the block's statements may come
+  // in any order, so those defaults are filled in once the whole block is read.
+  const shapes: ShapeArgs[] = [];
   let heads: Spanned<number> = { value: 4, span: keyword.span };
   let mlp: Spanned<number> = { value: 4, span: keyword.span };
   let aspect: Spanned<number> = { value: 32, span: keyword.span };
@@ -52,14 +55,28 @@ export function buildModels(ctx: BuildContext, stmt: Statement, keyword: WordIte
     },
   });
   if (!params && shapes.length === 0) {
-    if (!broken && !skipped.has("params") && !skipped.has("shape")) ctx.error("CGX0206", keyword.span, "the `models` block names no model size", "add `params log(200k .. 20M, 6)` or `shape small(layers: 2, width: 128, heads: 4)`");
+    if (!broken && !skipped.has("params") && !skipped.has("shape")) ctx.error("CGX0206", keyword.span, "the `models` block names no model size", "add `params log(200k..20M, 6)` or `shape small(layers: 2, width: 128, heads: 4)`");
     return undefined;
   }
-  return { ...(params ? { params } : {}), shapes, heads, mlp, aspect, span: stmt.span };
+  // A `heads` or `mlp` statement that failed to read leaves its default; shapes relying on it are
+  // still checked against that default, and the statement's own error is reported.
+  const resolved = shapes.map(({ callSpan, ...sh }): ShapeDecl => ({ ...sh, heads: sh.heads ?? { value: heads.value, span: callSpan }, mlp: sh.mlp ?? { value: mlp.value, span: callSpan } }));
+  return { ...(params ? { params } : {}), shapes: resolved, heads, mlp, aspect, span: stmt.span };
+}
+
+/** A `shape` as written: `heads` and `mlp` are absent when it leaves them to the block. */
+interface ShapeArgs {
+  readonly name: ShapeDecl["name"];
+  readonly layers: Spanned<number>;
+  readonly width: Spanned<number>;
+  readonly heads: Spanned<number> | undefined;
+  readonly mlp: Spanned<number> | undefined;
+  readonly span: Span;
+  readonly callSpan: Span;
 }
 
 function readSizeGrid(r: Reader): SizeGrid {
-  const item = r.next("model sizes: `log(200k .. 20M, 6)`, `[1M, 4M]` or `1M`");
+  const item = r.next("model sizes: `log(200k..20M, 6)`, `[1M, 4M]` or `1M`");
   if (item.kind === "number") {
     return { kind: "list", values: [{ value: positiveInt(r, item.value, item.span), span: item.span }], span: item.span };
   }
@@ -71,14 +88,19 @@ function readSizeGrid(r: Reader): SizeGrid {
       er.done("in the size list");
       return { value: positiveInt(r, n.value, n.span), span: n.span };
     });
+    const seen = new Set<number>();
+    for (const v of values) {
+      if (seen.has(v.value)) fail("CGX0302", v.span, `the size ${sizeLabel(v.value)} is listed twice`, "list each size once");
+      seen.add(v.value);
+    }
     return { kind: "list", values, span: item.span };
   }
   if (item.kind === "call" && item.callee.text === "log") {
     const args = callArgs(item, ["range", "count"], [], ["range", "count"]);
     const range = args.get("range")!;
-    const ri = range.reader.next("a size range like `200k .. 20M`");
+    const ri = range.reader.next("a size range like `200k..20M`");
     if (ri.kind !== "range" || ri.from.kind !== "number" || ri.to.kind !== "number") {
-      return range.reader.unexpected(ri, "a size range like `200k .. 20M`");
+      return range.reader.unexpected(ri, "a size range like `200k..20M`");
     }
     const lo = ri.from;
     const hi = ri.to;
@@ -88,12 +110,12 @@ function readSizeGrid(r: Reader): SizeGrid {
     const max = { value: hi.value, span: hi.span };
     if (!(min.value > 0)) fail("CGX0602", min.span, "the smallest size must be above zero", "use e.g. `200k`");
     if (max.value > MAX_PARAMS) fail("CGX0402", max.span, "a model size must be at most 10T parameters", "use e.g. `20M`");
-    if (min.value >= max.value) fail("CGX0602", ri.span, `the size range \`${lo.text} .. ${hi.text}\` is empty or reversed`, "write the smaller size first");
+    if (min.value >= max.value) fail("CGX0602", ri.span, `the size range \`${lo.text}..${hi.text}\` is empty or reversed`, "write the smaller size first");
     if (count.value < 2) fail("CGX0602", count.span, "a log-spaced grid needs at least 2 sizes", "use a list for one size: `params [1M]`");
     if (count.value > MAX_CELLS) fail("CGX0809", count.span, `a grid of ${count.value} sizes is more than cgx will plan (${MAX_CELLS} cells)`, "3 to 10 sizes are usual");
     return { kind: "log", min, max, count, span: item.span };
   }
-  r.unexpected(item, "model sizes: `log(200k .. 20M, 6)`, `[1M, 4M]` or `1M`");
+  r.unexpected(item, "model sizes: `log(200k..20M, 6)`, `[1M, 4M]` or `1M`");
 }
 
 /** Larger targets than this are typos: their shapes and FLOPs would not fit in a double. */
@@ -105,16 +127,16 @@ function positiveInt(_r: Reader, value: number, span: Span): number {
   return Math.round(value);
 }
 
-function readShape(r: Reader, kw: WordItem): ShapeDecl {
+function readShape(r: Reader, kw: WordItem): ShapeArgs {
   const item = r.next("a shape: `small(layers: 2, width: 128, heads: 4)`");
   if (item.kind !== "call") return r.unexpected(item, "a shape: `small(layers: 2, width: 128, heads: 4)`");
   const args = callArgs(item, [], ["layers", "width", "heads", "mlp"], ["layers", "width"]);
   const layers = argValue(args, "layers", (a) => a.integer("a layer count", 1))!;
   const width = argValue(args, "width", (a) => a.integer("a width", 1))!;
-  const heads = argValue(args, "heads", (a) => a.integer("a head count", 1)) ?? { value: 4, span: item.span };
-  const mlp = argValue(args, "mlp", (a) => a.integer("an MLP multiple", 1)) ?? { value: 4, span: item.span };
+  const heads = argValue(args, "heads", (a) => a.integer("a head count", 1));
+  const mlp = argValue(args, "mlp", (a) => a.integer("an MLP multiple", 1));
   r.done("after the shape");
-  return { name: { text: item.callee.text, span: item.callee.span }, layers, width, heads, mlp, span: cover(kw.span, item.span) };
+  return { name: { text: item.callee.text, span: item.callee.span }, layers, width, heads, mlp, span: cover(kw.span, item.span), callSpan: item.span };
 }
 
 export function buildBudget(r: Reader, keyword: WordItem): Budget {

@@ -29,6 +29,38 @@ export function checkVary(ctx: BuildContext, exp: PartialExperiment, scope: Scop
     }
   }
   for (const a of axes) for (const cond of a.when) checkCondition(ctx, a, cond, seen, scope);
+  checkConditionCycles(ctx, axes, seen);
+}
+
+/**
+ * An axis that falls back changes the values other axes' conditions see. If conditions depend on
+ * each other in a cycle, a point can have no consistent set of applying axes, or several.
+ */
+function checkConditionCycles(ctx: BuildContext, axes: readonly Axis[], byName: Map<string, Axis>): void {
+  const deps = (a: Axis) => a.when.filter((c) => c.axis.text !== a.name.text && byName.has(c.axis.text) && c.axis.text !== "curriculum");
+  const state = new Map<string, "open" | "done">();
+  const path: Axis[] = [];
+  const visit = (a: Axis): boolean => {
+    const st = state.get(a.name.text);
+    if (st === "done") return false;
+    if (st === "open") {
+      const cycle = [...path.slice(path.indexOf(a)), a].map((x) => `\`${x.name.text}\``);
+      const chain = cycle.slice(1).reduce((text, name) => `${text}${text === cycle[0] ? " depends on " : ", which depends on "}${name}`, cycle[0]!);
+      const closing = path[path.length - 1]!;
+      const cond = deps(closing).find((c) => c.axis.text === a.name.text)!;
+      ctx.error("CGX0802", cond.span, `the conditions of these axes form a cycle: ${chain}`, "condition at most one of these axes on the other");
+      return true;
+    }
+    state.set(a.name.text, "open");
+    path.push(a);
+    for (const c of deps(a)) if (visit(byName.get(c.axis.text)!)) return true;
+    path.pop();
+    state.set(a.name.text, "done");
+    return false;
+  };
+  for (const a of axes) {
+    if (visit(a)) return;
+  }
 }
 
 function checkAxisValues(ctx: BuildContext, exp: PartialExperiment, a: Axis, scope: Scope): void {
@@ -42,6 +74,8 @@ function checkAxisValues(ctx: BuildContext, exp: PartialExperiment, a: Axis, sco
     for (const v of a.values) {
       if (typeof v.value !== "number") {
         ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes numbers, found \`${v.value}\``, "list numbers, like `[1e-3, 3e-3]`");
+      } else if (v.percent && !fraction) {
+        ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes plain numbers, not shares, found a percentage`, "write a plain number here, without `%`");
       } else if ((positive && v.value <= 0) || v.value < 0) {
         ctx.error("CGX0402", v.span, `\`${a.name.text}\` must be ${positive ? "above zero" : "zero or more"}`, "use a positive value");
       } else if (integer && !Number.isInteger(v.value)) {
@@ -84,6 +118,11 @@ function checkAxisValues(ctx: BuildContext, exp: PartialExperiment, a: Axis, sco
 }
 
 function checkCondition(ctx: BuildContext, owner: Axis, cond: Condition, axes: Map<string, Axis>, scope: Scope): void {
+  if (owner.name.text === "curriculum") {
+    // Every other axis falls back to a value from the rest of the file; the curriculum has none.
+    ctx.error("CGX0802", cond.span, "the `curriculum` axis cannot be conditional: there is no curriculum to fall back to", `condition the axis \`${cond.axis.text}\` on the curriculum instead`);
+    return;
+  }
   if (cond.axis.text === owner.name.text) {
     ctx.error("CGX0802", cond.axis.span, `the axis \`${owner.name.text}\` cannot depend on itself`, "condition on another axis");
     return;

@@ -21,13 +21,13 @@ function requireSections(ctx: BuildContext, exp: PartialExperiment): void {
   const where = exp.name?.span;
   if (!where) return;
   const need: Array<[keyof PartialExperiment, string]> = [
-    ["data", "data { context 128  source kids = builtin(\"gutenberg.children\") }"],
-    ["models", "models { params log(200k .. 2M, 3) }"],
-    ["budget", "budget tokens 20 x params"],
+    ["data", '`data { context 128; source kids = builtin("gutenberg.children") }`'],
+    ["models", "`models { params log(200k..2M, 3) }`"],
+    ["budget", "`budget tokens 20 x params`"],
   ];
   for (const [key, example] of need) {
     if (exp[key] === undefined && !exp.failed.has(key)) {
-      ctx.error("CGX0206", where, `experiment \`${exp.name!.text}\` has no \`${key}\``, `add \`${example}\``);
+      ctx.error("CGX0206", where, `experiment \`${exp.name!.text}\` has no \`${key}\``, `add ${example}`);
     }
   }
 }
