@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { checkCommand, compileCommand, explainCommand, planCommand, schemaCommand } from "./commands/compile.js";
 import { fmtCommand } from "./commands/fmt.js";
+import { reportCommand } from "./commands/report.js";
 import { doctorCommand, runCommand, statusCommand } from "./commands/run.js";
 import { processIo, UserError, type Io } from "./io.js";
 
@@ -74,6 +75,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command("status <run-dir>")
     .description("show the state of every cell of a run")
     .action((dir: string) => setCode(statusCommand(io, dir)));
+
+  program
+    .command("report <run-dir>")
+    .description("analyse a run directory (finished or partly finished): report.html, report.md and analysis.json")
+    .option("--out <dir>", "write the report here instead of into the run directory")
+    .option("--bootstrap <n>", "bootstrap replicates for fit intervals and bands", "200")
+    .option("--seed <n>", "seed of the bootstrap", "0")
+    .action((dir: string, opts: { out?: string; bootstrap?: string; seed?: string }) => setCode(reportCommand(io, dir, opts)));
 
   program
     .command("doctor")

@@ -369,6 +369,8 @@ export type Analysis =
   | { readonly kind: "breaks"; readonly y: Name; readonly x: Name; readonly max: Spanned<number>; readonly by: readonly Name[]; readonly span: Span }
   | {
       readonly kind: "compare";
+      /** The axis compared along (`compare grow: on vs off`); absent means the curriculum axis. */
+      readonly axis?: Name;
       readonly subject: Name;
       readonly baseline: Name;
       readonly at: Spanned<"flops" | "tokens">;

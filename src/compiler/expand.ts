@@ -747,8 +747,8 @@ function analysesFor(exp: Experiment, points: Assignment[]): PlanAnalysis[] {
       case "breaks":
         return { kind: "breaks", y: a.y.text, x: a.x.text, max: a.max.value, by: a.by.map((b) => b.text) };
       case "compare": {
-        const subjects = a.subject.text === "curriculum" ? onAxis.filter((c) => c !== a.baseline.text) : [a.subject.text];
-        return { kind: "compare", subjects, baseline: a.baseline.text, at: a.at.value, target: a.target?.value ?? null };
+        const subjects = !a.axis && a.subject.text === "curriculum" ? onAxis.filter((c) => c !== a.baseline.text) : [a.subject.text];
+        return { kind: "compare", axis: a.axis?.text ?? "curriculum", subjects, baseline: a.baseline.text, at: a.at.value, target: a.target?.value ?? null };
       }
       case "progression":
         return { kind: "progression", y: a.y.text, x: a.x.text };

@@ -199,7 +199,7 @@ const analysis = {
   oneOf: [
     obj({ kind: { const: "fit" }, law: { enum: ["power_law", "chinchilla"] }, y: str, xs: { type: "array", items: str, minItems: 1 }, by: { type: "array", items: str } }),
     obj({ kind: { const: "breaks" }, y: str, x: str, max: nonNegInt, by: { type: "array", items: str } }),
-    obj({ kind: { const: "compare" }, subjects: { type: "array", items: str }, baseline: str, at: { enum: ["flops", "tokens"] }, target: { type: ["number", "null"] } }),
+    obj({ kind: { const: "compare" }, axis: str, subjects: { type: "array", items: str }, baseline: str, at: { enum: ["flops", "tokens"] }, target: { type: ["number", "null"] } }),
     obj({ kind: { const: "progression" }, y: str, x: str }),
   ],
 };

@@ -228,5 +228,14 @@ export interface Cell {
 export type PlanAnalysis =
   | { readonly kind: "fit"; readonly law: "power_law" | "chinchilla"; readonly y: string; readonly xs: readonly string[]; readonly by: readonly string[] }
   | { readonly kind: "breaks"; readonly y: string; readonly x: string; readonly max: number; readonly by: readonly string[] }
-  | { readonly kind: "compare"; readonly subjects: readonly string[]; readonly baseline: string; readonly at: "flops" | "tokens"; readonly target: number | null }
+  | {
+      readonly kind: "compare";
+      /** The grid axis compared along: "curriculum", or e.g. "grow" for grown against from-scratch. */
+      readonly axis: string;
+      /** Values of that axis (as strings) compared with the baseline value. */
+      readonly subjects: readonly string[];
+      readonly baseline: string;
+      readonly at: "flops" | "tokens";
+      readonly target: number | null;
+    }
   | { readonly kind: "progression"; readonly y: string; readonly x: string };

@@ -46,8 +46,16 @@ export class RunError extends Error {
   }
 }
 
+/**
+ * Hash of what determines training: the data and the cells. Editing comments or the `analyze`
+ * block of a file keeps the run directory, so finished cells are reused and only re-analysed.
+ */
+export function trainingHash(plan: Plan): string {
+  return sha256(JSON.stringify({ experiment: plan.experiment, data: plan.data, cells: plan.cells }));
+}
+
 export function runDirFor(root: string, plan: Plan): string {
-  return join(root, plan.experiment, sha256(planJson(plan)).slice(0, 12));
+  return join(root, plan.experiment, trainingHash(plan).slice(0, 12));
 }
 
 function gitRevision(): string | null {
@@ -59,6 +67,7 @@ function gitRevision(): string | null {
 }
 
 export interface PlanLock {
+  /** trainingHash(plan): the data and cells, not the analyses. */
   readonly plan_hash: string;
   readonly cgx_version: string;
   readonly tfjs_version: string;
@@ -72,13 +81,15 @@ export interface PlanLock {
 export function prepareRunDir(root: string, plan: Plan, backend: LoadedBackend): string {
   const dir = runDirFor(root, plan);
   const lockPath = join(dir, "plan.lock.json");
-  const hash = sha256(planJson(plan));
+  const hash = trainingHash(plan);
   const existing = tryReadJson<PlanLock>(lockPath);
   if (existing) {
     if (existing.plan_hash !== hash) throw new RunError(`${lockPath} belongs to another plan`, "move the run directory away or use another --runs root");
     if (existing.backend !== backend.name) {
       throw new RunError(`this run was started on the ${existing.backend} backend; resuming it on ${backend.name} would mix numbers from two backends`, `rerun with --backend ${existing.backend}, or use another --runs root`);
     }
+    // Same training, new analyses or source text: keep the run, record the plan the analysis should use.
+    if (planJson(existing.plan) !== planJson(plan)) writeJsonAtomic(lockPath, { ...existing, plan });
     return dir;
   }
   if (existsSync(lockPath)) throw new RunError(`${lockPath} is unreadable`, "restore it from a backup or remove the run directory");

@@ -171,3 +171,47 @@ describe("schema", () => {
     for (const b of bad) expect(validatePlan(JSON.parse(JSON.stringify(b))).ok).toBe(false);
   });
 });
+
+describe("compare along an axis", () => {
+  it("carries the axis, its compared values and the baseline into the plan", () => {
+    const r = compile(experiment(`budget steps 10
+  control shuffled
+  grow {
+    start layers 1
+    at 50%: stack(factor: 2)
+  }
+  vary {
+    grow [on, off]
+    lr [1e-3, 3e-3]
+  }
+  analyze {
+    compare grow: on vs off at equal flops
+    compare lr: 3e-3 vs 0.001
+    compare shuffled vs shuffled
+  }`));
+    expect(r.diagnostics.map((d) => d.message)).toEqual(["a curriculum compared with itself"]);
+    const ok = compile(experiment(`budget steps 10
+  control shuffled
+  grow {
+    start layers 1
+    at 50%: stack(factor: 2)
+  }
+  vary {
+    grow [on, off]
+    lr [1e-3, 3e-3]
+  }
+  analyze {
+    compare grow: on vs off at equal flops
+    compare lr: 3e-3 vs 0.001
+  }`));
+    expect(ok.plan!.analyses).toEqual([
+      { kind: "compare", axis: "grow", subjects: ["on"], baseline: "off", at: "flops", target: null },
+      { kind: "compare", axis: "lr", subjects: ["0.003"], baseline: "0.001", at: "flops", target: null },
+    ]);
+    const bad = compile(experiment(`budget steps 10
+  control shuffled
+  vary { lr [1e-3] }
+  analyze { compare lr: 0.5 vs 0.001 }`));
+    expect(bad.diagnostics.map((d) => d.message)).toEqual(["unknown value of `lr` `0.5`"]);
+  });
+});

@@ -118,3 +118,19 @@ describe("a corrupt checkpoint", () => {
     expect(readFileSync(paths.metrics, "utf8")).toBe(before);
   }, 120_000);
 });
+
+describe("the run directory", () => {
+  it("is keyed by what determines training: a new analyze block reuses finished cells", async () => {
+    const backend = await loadBackend("wasm");
+    const p = plan();
+    const root = mkdtempSync(join(tmpdir(), "cgx-rundir-"));
+    const first = await runPlan(p, { root, backend, cells: ["0"], data: async () => data });
+    const reanalysed: Plan = { ...p, analyses: [{ kind: "fit", law: "power_law", y: "loss", xs: ["params"], by: [] }], source_hash: "0".repeat(64) };
+    let trained = 0;
+    const second = await runPlan(reanalysed, { root, backend, cells: ["0"], data: async () => data, onEvent: (e) => e.kind === "cell-start" && trained++ });
+    expect(second.runDir).toBe(first.runDir);
+    expect(trained).toBe(0);
+    const lock = JSON.parse(readFileSync(join(first.runDir, "plan.lock.json"), "utf8"));
+    expect(lock.plan.analyses).toEqual(reanalysed.analyses);
+  }, 60_000);
+});

@@ -228,9 +228,15 @@ export function buildAnalyze(ctx: BuildContext, stmt: Statement, keyword: WordIt
       },
       compare: (r, s, kw) => {
         noBlock(s, kw);
-        const subject = r.name("a curriculum (or `curriculum` for every one)");
-        r.expect("vs", "write `compare syllabus vs shuffled at equal flops`");
-        const baseline = r.name("a baseline control or curriculum");
+        let subject = r.name("a curriculum (or `curriculum` for every one)");
+        let axis: Name | undefined;
+        // `compare grow: on vs off` compares along another axis of the grid.
+        if (r.acceptPunct(":")) {
+          axis = subject;
+          subject = readCompareValue(r);
+        }
+        r.expect("vs", "write `compare syllabus vs shuffled at equal flops`, or `compare grow: on vs off`");
+        const baseline = axis ? readCompareValue(r) : r.name("a baseline control or curriculum");
         let at: Spanned<"flops" | "tokens"> = { value: "flops", span: kw.span };
         if (r.accept("at")) {
           r.expect("equal");
@@ -239,7 +245,7 @@ export function buildAnalyze(ctx: BuildContext, stmt: Statement, keyword: WordIt
         let target: Spanned<number> | undefined;
         if (r.accept("target")) target = r.positive("a target loss");
         r.done("after the comparison");
-        analyses.push({ kind: "compare", subject, baseline, at, span: s.span, ...(target ? { target } : {}) });
+        analyses.push({ kind: "compare", subject, baseline, at, span: s.span, ...(target ? { target } : {}), ...(axis ? { axis } : {}) });
       },
       progression: (r, s, kw) => {
         noBlock(s, kw);
@@ -255,6 +261,15 @@ export function buildAnalyze(ctx: BuildContext, stmt: Statement, keyword: WordIt
     },
   });
   return { analyses, span: stmt.span };
+}
+
+/** A value on an axis, as a name: numbers are normalised (3e-3 and 0.003 are the same value). */
+function readCompareValue(r: Reader): Name {
+  const item = r.next("a value on the axis");
+  if (item.kind === "word" && item.parts.length === 1) return { text: item.text, span: item.span };
+  if (item.kind === "number") return { text: String(item.value), span: item.span };
+  if (item.kind === "percent") return { text: String(item.value / 100), span: item.span };
+  return r.unexpected(item, "a value on the axis");
 }
 
 /** `Y ~ X (+ X)*` */

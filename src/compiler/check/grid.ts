@@ -193,6 +193,17 @@ export function checkAnalyze(ctx: BuildContext, exp: PartialExperiment, scope: S
         a.by.forEach(grouping);
         break;
       case "compare":
+        if (a.axis) {
+          const axis = allAxes(exp).find((x) => x.name.text === a.axis!.text);
+          if (!axis) {
+            resolveName(ctx, a.axis, allAxes(exp).map((x) => x.name.text).filter((n) => n !== "curriculum"), "varied axis");
+            break;
+          }
+          const values = axis.values.map((v) => String(v.value));
+          for (const v of [a.subject, a.baseline]) resolveName(ctx, v, values, `value of \`${a.axis.text}\``);
+          if (a.subject.text === a.baseline.text) ctx.error("CGX0802", a.baseline.span, "a value compared with itself", "compare two different values of the axis");
+          break;
+        }
         if (a.subject.text !== "curriculum") resolveName(ctx, a.subject, curricula, "curriculum");
         resolveName(ctx, a.baseline, curricula, "curriculum or control");
         if (a.subject.text === a.baseline.text) ctx.error("CGX0802", a.baseline.span, "a curriculum compared with itself", "compare with a control such as `shuffled`");

@@ -1,8 +1,9 @@
-/** A plan source to its documents: builtin corpus, user files, or (not yet) a synthetic task. */
+/** A plan source to its documents: builtin corpus, user files, or a synthetic task (synthetic/). */
 import type { PlanSource } from "../../plan/types.js";
 import { BUILTIN_NAMES, isBuiltin, loadBuiltin } from "./corpora/registry.js";
 import { DataError } from "./errors.js";
 import { loadFileSource } from "./files/index.js";
+import { syntheticDocs } from "./synthetic/index.js";
 import { dedupe } from "./text/dedup.js";
 import type { RawDoc } from "./types.js";
 
@@ -17,10 +18,11 @@ export function sourceDocs(src: PlanSource, cwd: string): readonly RawDoc[] {
       docs = dedupe(loadFileSource(src, cwd));
       break;
     case "synthetic":
-      throw new DataError(`synthetic sources are not supported yet (source "${src.name}" = synthetic.${src.task})`, "use a builtin corpus or files(...) for this source for now");
+      docs = syntheticDocs(src);
+      break;
   }
   if (docs.length === 0) {
-    const where = src.kind === "files" ? `its files ("${src.glob}") hold no text` : "the corpus is empty";
+    const where = src.kind === "files" ? `its files ("${src.glob}") hold no text` : src.kind === "synthetic" ? "the task generated nothing" : "the corpus is empty";
     throw new DataError(`source "${src.name}" has no examples: ${where}`, "check the files' contents, or remove the source");
   }
   return docs;

@@ -1,0 +1,84 @@
+/**
+ * The contract of the fitting module (implemented in this folder, used by the report and by
+ * `cgx fit`). All fits are pure functions of their data and a seed.
+ */
+
+/** A 95% interval (2.5th and 97.5th percentiles of the bootstrap distribution). */
+export type Interval = readonly [number, number];
+
+export interface FitOptions {
+  /** Bootstrap replicates for intervals; 0 disables them. Default 200. */
+  readonly bootstrap?: number;
+  /**
+   * Resampling units: points with the same group id are resampled together (e.g. one id per
+   * cell or per model size, so seeds of a cell move together). Default: every point its own unit.
+   */
+  readonly groups?: readonly (string | number)[];
+  readonly seed?: number;
+}
+
+export interface Goodness {
+  readonly n: number;
+  /** R^2 of log(loss) (or of the response) explained by the fit. */
+  readonly r2: number;
+  /** Root mean squared error in log space. */
+  readonly rmse_log: number;
+  /**
+   * Leave-one-out extrapolation error: each unit (group) left out in turn, refit, and the mean
+   * absolute log error on the held-out points. null when there are too few units.
+   */
+  readonly loo_mae_log: number | null;
+}
+
+/** L = E + A x^(-alpha) */
+export interface PowerLawFit {
+  readonly law: "power";
+  readonly E: number;
+  readonly A: number;
+  readonly alpha: number;
+  readonly intervals: { readonly E: Interval | null; readonly A: Interval | null; readonly alpha: Interval | null };
+  readonly goodness: Goodness;
+}
+
+/** L = E + A / N^alpha + B / D^beta, fitted as Hoffmann et al. 2022 (Huber loss on log-loss, grid of starts). */
+export interface ChinchillaFit {
+  readonly law: "chinchilla";
+  readonly E: number;
+  readonly A: number;
+  readonly alpha: number;
+  readonly B: number;
+  readonly beta: number;
+  readonly intervals: { readonly [K in "E" | "A" | "alpha" | "B" | "beta"]: Interval | null };
+  readonly goodness: Goodness;
+}
+
+export interface Break {
+  /** Location on the x axis (same units as x). */
+  readonly x: number;
+  readonly interval: Interval | null;
+}
+
+/**
+ * A broken power law (Caballero et al. 2022): y = a + b x^(-c0) prod_i (1 + (x / d_i)^(1/f_i))^(-c_i f_i),
+ * with the number of breaks chosen by an information criterion or held-out error.
+ */
+export interface BrokenFit {
+  readonly law: "broken";
+  readonly breaks: readonly Break[];
+  /** The fitted parameters by name: a, b, c0, and c_i, d_i, f_i for each break i (1-based). */
+  readonly params: Readonly<Record<string, number>>;
+  readonly selection: { readonly criterion: "bic" | "heldout"; readonly scores: readonly { readonly breaks: number; readonly score: number }[] };
+  readonly goodness: Goodness;
+}
+
+export type AnyFit = PowerLawFit | ChinchillaFit | BrokenFit;
+
+/** Degenerate input: fewer points than parameters, flat or non-finite data, one size only. */
+export class FitError extends Error {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,128 @@
+/** Cell-level views of a run shared by the analyses: groupings, final evals, curves, stages. */
+import type { Cell, PlanStage } from "../../plan/types.js";
+import type { CellRun, EvalRecord, RunData } from "../rundir.js";
+import type { CurvePoint } from "../stats.js";
+
+export type XKind = "params" | "flops" | "tokens";
+
+export function curriculumOf(cell: Cell): string {
+  const a = cell.axes["curriculum"];
+  return a === undefined ? cell.curriculum.name : String(a);
+}
+
+/** The curricula of the plan, in plan order. */
+export function curricula(run: RunData): string[] {
+  return unique(run.plan.cells.map((c) => curriculumOf(c)));
+}
+
+export function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** Axes (other than curriculum) that take more than one value across the plan's cells. */
+export function variedAxes(run: RunData): string[] {
+  const keys = unique(run.plan.cells.flatMap((c) => Object.keys(c.axes))).filter((k) => k !== "curriculum");
+  return keys.filter((k) => new Set(run.plan.cells.map((c) => String(c.axes[k] ?? ""))).size > 1);
+}
+
+/** A cell's value for a `by` key that does not change the response (curriculum, seed, size, an axis); undefined when unknown. */
+export function groupValue(cell: Cell, key: string): string | undefined {
+  if (key === "curriculum") return curriculumOf(cell);
+  if (key === "seed") return String(cell.seed);
+  if (key === "size") return cell.size;
+  const v = cell.axes[key];
+  return v === undefined ? undefined : String(v);
+}
+
+/** Key of everything that identifies a cell but the curriculum, size and seed: cells that may be compared. */
+export function contextKey(cell: Cell): string {
+  return Object.keys(cell.axes)
+    .filter((k) => k !== "curriculum")
+    .sort()
+    .map((k) => `${k}=${String(cell.axes[k])}`)
+    .join(",");
+}
+
+export function finalEval(run: CellRun): EvalRecord | undefined {
+  return run.evals.at(-1);
+}
+
+export function xOf(run: CellRun, kind: XKind, ev: EvalRecord | undefined = finalEval(run)): number {
+  if (kind === "params") return run.cell.model.params;
+  if (!ev) return NaN;
+  return kind === "flops" ? ev.flops : ev.tokens;
+}
+
+/** Which loss of an eval record: the mean heldout loss, a source's, or a difficulty bucket's. */
+export type LossSelector = { readonly kind: "mean" } | { readonly kind: "source"; readonly name: string } | { readonly kind: "bucket"; readonly label: string };
+
+export function lossOf(ev: EvalRecord | undefined, sel: LossSelector): number {
+  if (!ev) return NaN;
+  switch (sel.kind) {
+    case "mean":
+      return ev.loss;
+    case "source":
+      return ev.by_source[sel.name] ?? NaN;
+    case "bucket":
+      return ev.by_bucket.find((b) => b.label === sel.label)?.loss ?? NaN;
+  }
+}
+
+export function selectorName(sel: LossSelector): string {
+  return sel.kind === "mean" ? "loss" : sel.kind === "source" ? `loss.${sel.name}` : `loss[${sel.label}]`;
+}
+
+/** The eval curve of a cell against tokens or FLOPs, in increasing x, finite losses only. */
+export function evalCurve(run: CellRun, x: "tokens" | "flops", sel: LossSelector = { kind: "mean" }): CurvePoint[] {
+  return run.evals
+    .map((e) => ({ x: x === "tokens" ? e.tokens : e.flops, y: lossOf(e, sel) }))
+    .filter((p) => p.x > 0 && Number.isFinite(p.y))
+    .sort((a, b) => a.x - b.x);
+}
+
+/** Difficulty bucket labels seen in a set of cells, in first-seen order (buckets are ordered easy to hard). */
+export function bucketLabels(runs: readonly CellRun[]): string[] {
+  return unique(runs.flatMap((r) => (finalEval(r)?.by_bucket ?? []).map((b) => b.label)));
+}
+
+export function sourceNames(runs: readonly CellRun[]): string[] {
+  return unique(runs.flatMap((r) => Object.keys(finalEval(r)?.by_source ?? {})));
+}
+
+export function stagesOf(cell: Cell): readonly PlanStage[] {
+  return cell.curriculum.kind === "staged" ? cell.curriculum.stages : [];
+}
+
+/** The eval nearest a token count (ties: the later one, which has seen the whole stage). */
+export function evalNearest(run: CellRun, tokens: number): EvalRecord | undefined {
+  let best: EvalRecord | undefined;
+  for (const e of run.evals) {
+    if (!Number.isFinite(e.loss)) continue;
+    if (!best || Math.abs(e.tokens - tokens) < Math.abs(best.tokens - tokens) || (Math.abs(e.tokens - tokens) === Math.abs(best.tokens - tokens) && e.tokens > best.tokens)) best = e;
+  }
+  return best;
+}
+
+/** Sizes of the plan by parameter count, ascending. */
+export function sizesOf(cells: readonly Cell[]): { size: string; params: number }[] {
+  const m = new Map<string, number>();
+  for (const c of cells) if (!m.has(c.size)) m.set(c.size, c.model.params);
+  return [...m].map(([size, params]) => ({ size, params })).sort((a, b) => a.params - b.params);
+}
+
+/**
+ * The reference curriculum for gaps: the baseline of the plan's first compare, else a control of
+ * kind "shuffled", else the first curriculum. null with fewer than two curricula.
+ */
+export function referenceCurriculum(run: RunData): { name: string; why: string } | null {
+  const names = curricula(run);
+  if (names.length < 2) return null;
+  for (const a of run.plan.analyses) if (a.kind === "compare" && names.includes(a.baseline)) return { name: a.baseline, why: "the baseline of the plan's compare" };
+  const shuffled = run.plan.cells.find((c) => c.curriculum.kind === "shuffled");
+  if (shuffled) return { name: curriculumOf(shuffled), why: "the shuffled control" };
+  return { name: names[0]!, why: "the first curriculum (the plan names no baseline)" };
+}
+
+export function label(run: CellRun): string {
+  return run.cell.label;
+}

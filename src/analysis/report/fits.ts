@@ -1,0 +1,239 @@
+/**
+ * Scaling fits of finished cells: final heldout loss (or a source's, a difficulty bucket's, or the
+ * loss at each stage boundary) against params, FLOPs or tokens, one fit per `by` group, with the
+ * fitting module's parameter intervals and a bootstrap band for plotting. Also the broken power
+ * law fits (`breaks`). Every failure becomes a note on its group, never an exception.
+ */
+import type { AnyFit, BrokenFit } from "../fit/types.js";
+import type { CellRun, EvalRecord, RunData } from "../rundir.js";
+import { formatNumber } from "./svg.js";
+import { type Band, bootstrapBand, type Fitter, fitFailure, logGrid, predict } from "./fitter.js";
+import { evalNearest, finalEval, groupValue, type LossSelector, lossOf, stagesOf, unique, type XKind, xOf } from "./cells.js";
+
+export interface FitSpec {
+  readonly kind: "fit" | "breaks";
+  readonly law: "power_law" | "chinchilla" | "broken";
+  readonly y: string;
+  readonly xs: readonly string[];
+  readonly by: readonly string[];
+  /** Most breaks (breaks only). */
+  readonly max?: number;
+  readonly origin: "plan" | "report";
+}
+
+export interface FitPoint {
+  readonly x: number;
+  readonly x2: number | null;
+  readonly y: number;
+  readonly cell: string;
+  readonly size: string;
+  readonly seed: number;
+  /** Tokens of the eval the point comes from. */
+  readonly tokens: number;
+}
+
+export interface FitGroup {
+  readonly key: Readonly<Record<string, string>>;
+  /** "curriculum=syllabus", or "all" for an ungrouped fit. */
+  readonly label: string;
+  readonly points: readonly FitPoint[];
+  readonly fit: AnyFit | null;
+  readonly error: { readonly message: string; readonly help: string } | null;
+  /** The fitted law over the points' x range (one-predictor laws). */
+  readonly curve: readonly { readonly x: number; readonly y: number }[] | null;
+  readonly band: Band | null;
+  readonly notes: readonly string[];
+}
+
+export interface FitAnalysis extends FitSpec {
+  readonly id: string;
+  readonly groups: readonly FitGroup[];
+  readonly notes: readonly string[];
+}
+
+export interface FitSettings {
+  readonly fitter: Fitter | null;
+  readonly bootstrap: number;
+  readonly seed: number;
+  /** Compute a bootstrap band for plotting (default true). */
+  readonly band?: boolean;
+}
+
+export function fitId(s: Pick<FitSpec, "kind" | "law" | "y" | "xs" | "by" | "max">): string {
+  return `${s.kind === "breaks" ? `breaks(max ${s.max ?? 2})` : s.law}(${s.y} ~ ${s.xs.join(" + ")})${s.by.length ? ` by ${s.by.join(", ")}` : ""}`;
+}
+
+const X_KINDS: readonly string[] = ["params", "flops", "tokens"];
+const RESPONSE_KEYS = new Set(["stage", "difficulty_bucket", "source", "task"]);
+
+interface Variant {
+  readonly ev: EvalRecord;
+  readonly sel: LossSelector;
+  readonly key: Record<string, string>;
+}
+
+/** The points of a fit, grouped by its `by` keys. */
+export function fitPoints(run: RunData, spec: Pick<FitSpec, "y" | "xs" | "by">, notes: string[]): Map<string, { key: Record<string, string>; points: FitPoint[] }> {
+  const groups = new Map<string, { key: Record<string, string>; points: FitPoint[] }>();
+  let base: LossSelector;
+  if (spec.y === "loss") base = { kind: "mean" };
+  else if (spec.y.startsWith("loss.")) base = { kind: "source", name: spec.y.slice(5) };
+  else {
+    notes.push(`\`${spec.y}\` is not recorded in metrics.jsonl (the runtime records heldout losses only): nothing to fit`);
+    return groups;
+  }
+  const badX = spec.xs.filter((x) => !X_KINDS.includes(x));
+  if (badX.length || !spec.xs.length) {
+    notes.push(`unknown predictor ${badX.join(", ")}: use params, flops or tokens`);
+    return groups;
+  }
+  if (spec.by.includes("task")) notes.push("`by task`: no task metrics are recorded yet; the grouping is ignored");
+  if (spec.by.includes("difficulty_bucket") && base.kind === "source") notes.push("`by difficulty_bucket`: buckets are recorded over all sources, not per source; the bucket loss is used");
+  let stageless = 0;
+  const finished = run.cells.filter((c) => c.finished);
+  for (const c of finished) {
+    let variants: Variant[] = [{ ev: finalEval(c)!, sel: base, key: {} }];
+    if (spec.by.includes("stage")) {
+      const stages = stagesOf(c.cell);
+      if (!stages.length) {
+        stageless++;
+        continue;
+      }
+      variants = stages.flatMap((s) => {
+        const ev = evalNearest(c, s.end);
+        return ev ? [{ ev, sel: base, key: { stage: s.name } }] : [];
+      });
+    }
+    if (spec.by.includes("difficulty_bucket")) variants = variants.flatMap((v) => v.ev.by_bucket.map((b) => ({ ev: v.ev, sel: { kind: "bucket", label: b.label } as LossSelector, key: { ...v.key, difficulty_bucket: b.label } })));
+    if (spec.by.includes("source")) variants = variants.flatMap((v) => Object.keys(v.ev.by_source).map((s) => ({ ev: v.ev, sel: { kind: "source", name: s } as LossSelector, key: { ...v.key, source: s } })));
+    for (const v of variants) {
+      const key: Record<string, string> = {};
+      let ok = true;
+      for (const b of spec.by) {
+        if (b === "task") continue;
+        if (RESPONSE_KEYS.has(b)) key[b] = v.key[b] ?? "";
+        else {
+          const g = groupValue(c.cell, b);
+          if (g === undefined) ok = false;
+          else key[b] = g;
+        }
+      }
+      if (!ok) continue;
+      const y = lossOf(v.ev, v.sel);
+      const x = xOf(c, spec.xs[0] as XKind, v.ev);
+      const x2 = spec.xs[1] ? xOf(c, spec.xs[1] as XKind, v.ev) : null;
+      if (!Number.isFinite(y) || !Number.isFinite(x)) continue;
+      const k = JSON.stringify(key);
+      if (!groups.has(k)) groups.set(k, { key, points: [] });
+      groups.get(k)!.points.push({ x, x2, y, cell: c.cell.label, size: c.cell.size, seed: c.cell.seed, tokens: v.ev.tokens });
+    }
+  }
+  const unknownBy = spec.by.filter((b) => !RESPONSE_KEYS.has(b) && finished.length && finished.every((c) => groupValue(c.cell, b) === undefined));
+  if (unknownBy.length) notes.push(`no cell has ${unknownBy.map((b) => `\`${b}\``).join(", ")} on its axes: nothing to group by`);
+  if (stageless) notes.push(`${stageless} finished cell${stageless === 1 ? "" : "s"} of unstaged curricula (${unique(finished.filter((c) => !stagesOf(c.cell).length).map((c) => c.cell.curriculum.name)).join(", ")}) ${stageless === 1 ? "is" : "are"} not in the by-stage fit`);
+  return groups;
+}
+
+export function groupLabel(key: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(key).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(", ") : "all";
+}
+
+export function runFit(run: RunData, spec: FitSpec, settings: FitSettings): FitAnalysis {
+  const notes: string[] = [];
+  const id = fitId(spec);
+  const grouped = fitPoints(run, spec, notes);
+  if (spec.law === "chinchilla" && spec.xs.length !== 2) notes.push("a Chinchilla law needs two predictors (params + tokens)");
+  const groups: FitGroup[] = [];
+  for (const { key, points: pts0 } of grouped.values()) {
+    let points = pts0;
+    const gnotes: string[] = [];
+    if (spec.law === "chinchilla" && spec.xs.length === 2 && new Set(points.map((p) => p.x2)).size < 2) {
+      // One budget per cell: add the intermediate evals so the second predictor varies.
+      const more = chinchillaCurvePoints(run, spec, key);
+      if (more.length > points.length) {
+        points = more;
+        gnotes.push(`${spec.xs[1]} takes one value at the end of every cell, so the fit uses every eval of each cell (intermediate evals are not schedule-matched: their learning rate has not decayed)`);
+      }
+    }
+    groups.push(fitGroup(spec, key, points, gnotes, settings));
+  }
+  if (!groups.length && !notes.length) notes.push("no finished cell to fit");
+  return { ...spec, id, groups: groups.sort((a, b) => a.label.localeCompare(b.label)), notes };
+}
+
+function chinchillaCurvePoints(run: RunData, spec: FitSpec, key: Readonly<Record<string, string>>): FitPoint[] {
+  const out: FitPoint[] = [];
+  const sel: LossSelector = spec.y === "loss" ? { kind: "mean" } : { kind: "source", name: spec.y.slice(5) };
+  for (const c of run.cells.filter((r) => r.finished)) {
+    if (!Object.entries(key).every(([k, v]) => groupValue(c.cell, k) === v)) continue;
+    for (const ev of c.evals) {
+      const y = lossOf(ev, sel);
+      const x = xOf(c, spec.xs[0] as XKind, ev);
+      const x2 = xOf(c, spec.xs[1] as XKind, ev);
+      if (Number.isFinite(y) && Number.isFinite(x) && Number.isFinite(x2)) out.push({ x, x2, y, cell: c.cell.label, size: c.cell.size, seed: c.cell.seed, tokens: ev.tokens });
+    }
+  }
+  return out;
+}
+
+function fitGroup(spec: FitSpec, key: Record<string, string>, points: readonly FitPoint[], notes: string[], settings: FitSettings): FitGroup {
+  const label = groupLabel(key);
+  const base = { key, label, points, notes };
+  const none = (message: string, help: string): FitGroup => ({ ...base, fit: null, error: { message, help }, curve: null, band: null });
+  const distinct = unique(points.map((p) => p.x));
+  if (!points.length) return none("no finished cells in this group", "finish more cells (`cgx run` resumes) and rerun `cgx report`");
+  if (distinct.length < 2) {
+    const what = spec.xs[0] === "params" ? "model sizes" : spec.xs[0] === "tokens" ? "token budgets" : "sizes or budgets";
+    return none(`one value of ${spec.xs[0]} only (${formatNumber(distinct[0] ?? NaN)}): nothing to fit against`, `a scaling fit needs cells at two or more ${what} (three or more for intervals)`);
+  }
+  if (!settings.fitter) return none("the fitting module is not available in this build", "");
+  const fitter = settings.fitter;
+  const x = points.map((p) => p.x);
+  const y = points.map((p) => p.y);
+  const groups = points.map((p) => p.size);
+  const opts = { bootstrap: settings.bootstrap, groups, seed: settings.seed };
+  let fit: AnyFit;
+  try {
+    if (spec.law === "chinchilla") fit = fitter.chinchilla(x, points.map((p) => p.x2 ?? NaN), y, opts);
+    else if (spec.law === "broken") fit = fitter.broken(x, y, { ...opts, maxBreaks: spec.max ?? 2 });
+    else fit = fitter.powerLaw(x, y, opts);
+  } catch (e) {
+    const f = fitFailure(e);
+    return none(f.message, f.help);
+  }
+  let curve: { x: number; y: number }[] | null = null;
+  let band: Band | null = null;
+  if (fit.law !== "chinchilla") {
+    const lo = Math.min(...x) / 1.25;
+    const hi = Math.max(...x) * 1.25;
+    const grid = logGrid(lo, hi, 48);
+    curve = grid.map((g) => ({ x: g, y: predict(fit, g) })).filter((p) => Number.isFinite(p.y));
+    if (fit.law === "power" && settings.bootstrap > 0 && settings.band !== false) {
+      const B = Math.min(settings.bootstrap, 200);
+      band = bootstrapBand((bx, by) => fitter.powerLaw(bx, by, { bootstrap: 0, seed: settings.seed }), x, y, groups, grid, B, settings.seed + 1);
+      if (band && band.points.length === 0) notes.push(`no band: only ${band.fitted} of ${band.tried} bootstrap resamples could be fitted`);
+      else if (!band) notes.push("no band: fewer than two sizes to resample");
+    }
+  }
+  const nParams = fit.law === "power" ? 3 : fit.law === "chinchilla" ? 5 : Object.keys(fit.params).length;
+  if (distinct.length <= nParams) notes.push(`${distinct.length} distinct ${spec.xs[0]} values for ${nParams} parameters: the law interpolates the points, so its intervals and band say little`);
+  return { ...base, fit, error: null, curve, band };
+}
+
+/** The breaks found by broken power law fits, for marking on plots. */
+export function breaksOf(analyses: readonly FitAnalysis[]): { x: string; group: string; y: string; at: number; interval: readonly [number, number] | null }[] {
+  const out: { x: string; group: string; y: string; at: number; interval: readonly [number, number] | null }[] = [];
+  for (const a of analyses) {
+    for (const g of a.groups) {
+      if (g.fit?.law !== "broken") continue;
+      for (const b of (g.fit as BrokenFit).breaks) out.push({ x: a.xs[0] ?? "", group: g.label, y: a.y, at: b.x, interval: b.interval });
+    }
+  }
+  return out;
+}
+
+/** Cells a fit cannot use, for the report's notes. */
+export function unusable(runs: readonly CellRun[]): CellRun[] {
+  return runs.filter((r) => !r.finished);
+}

@@ -1,0 +1,293 @@
+/** The report's plots: PlotSpecs built from the analysis and the run's curves. */
+import type { RunData } from "../rundir.js";
+import { mean } from "../stats.js";
+import type { Analysis } from "./analyze.js";
+import { curricula, curriculumOf, sizesOf, stagesOf } from "./cells.js";
+import type { FitAnalysis } from "./fits.js";
+import { color, formatNumber, type Marker, type PlotSpec, type Series } from "./svg.js";
+
+export function plotId(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]+/g, "-");
+}
+
+/** One colour per curriculum, stable across plots. */
+function palette(run: RunData): (name: string) => string {
+  const names = curricula(run);
+  return (name) => color(Math.max(0, names.indexOf(name)));
+}
+
+function curriculumOfGroup(key: Readonly<Record<string, string>>): string | undefined {
+  return key["curriculum"];
+}
+
+/** The standard fit against x (by curriculum and the varied axes), else the first plan fit against x alone. */
+function fitFor(a: Analysis, x: string): FitAnalysis | undefined {
+  const one = a.fits.filter((f) => f.kind === "fit" && f.law === "power_law" && f.y === "loss" && f.xs.length === 1 && f.xs[0] === x);
+  return one.find((f) => f.origin === "report") ?? one[0];
+}
+
+function scalingPlot(run: RunData, a: Analysis, x: "params" | "flops", id: string): PlotSpec {
+  const fit = fitFor(a, x);
+  const col = palette(run);
+  const series: Series[] = [];
+  const groups = fit?.groups ?? [];
+  groups.forEach((g, i) => {
+    const cur = curriculumOfGroup(g.key);
+    const c = cur !== undefined ? col(cur) : color(i);
+    const dashed = Object.keys(g.key).length > 1 && i % 2 === 1;
+    const name = g.label.replace(/^curriculum=/, "");
+    series.push({
+      name,
+      color: c,
+      dashed,
+      points: g.points.map((p) => ({ x: p.x, y: p.y, title: `${p.cell}: ${x} ${formatNumber(p.x)}, final loss ${p.y.toFixed(3)}` })),
+      ...(g.curve ? { line: g.curve } : {}),
+      ...(g.band && g.band.points.length ? { band: g.band.points } : {}),
+    });
+  });
+  const markers: Marker[] = [];
+  for (const p of a.progression) {
+    if (p.x !== x || p.y !== "curriculum") continue;
+    for (const t of p.trends) {
+      for (const c of t.crossovers) {
+        if (c.kind === "trend" && !c.within) continue;
+        markers.push({ value: c.x, label: `${t.name} = ${t.reference} (${c.kind})`, kind: "crossover", color: col(t.name) });
+      }
+    }
+  }
+  for (const b of a.breaks) {
+    if (b.xs[0] !== x) continue;
+    for (const g of b.groups) {
+      if (g.fit?.law !== "broken") continue;
+      const cur = curriculumOfGroup(g.key);
+      for (const br of g.fit.breaks) markers.push({ value: br.x, label: `break (${g.label})`, interval: br.interval, kind: "break", ...(cur ? { color: col(cur) } : {}) });
+    }
+  }
+  const what = x === "params" ? "parameters (non-embedding)" : "training FLOPs";
+  return {
+    id,
+    title: `Final heldout loss against ${what}`,
+    xLabel: x === "params" ? "parameters" : "FLOPs",
+    yLabel: "final heldout loss",
+    x: "log",
+    y: "log",
+    series,
+    markers,
+    emptyText: fit ? "no finished cells to plot" : "no fit",
+    caption: `One point per finished cell (final heldout loss); lines: ${fit ? fit.id : "no fit"}, with a 95% bootstrap band where the data allow one. Dashed verticals: critical points (sign changes of the curriculum gap, breaks).`,
+  };
+}
+
+function comparePlot(a: Analysis, buckets: boolean): PlotSpec {
+  const series: Series[] = [];
+  let i = 0;
+  for (const c of a.comparisons) {
+    const rows = buckets ? c.buckets : c.rows;
+    const metrics = [...new Set(rows.map((r) => r.metric))];
+    for (const m of metrics) {
+      const rs = rows.filter((r) => r.metric === m);
+      const name = buckets ? `${c.subject} ${m}` : `${c.subject} vs ${c.baseline}`;
+      series.push({
+        name,
+        color: color(i++),
+        line: rs.map((r) => ({ x: r.params, y: r.diff.mean })),
+        points: rs.map((r) => ({
+          x: r.params,
+          y: r.diff.mean,
+          ...(r.diff.lo !== null && r.diff.hi !== null ? { lo: r.diff.lo, hi: r.diff.hi } : {}),
+          title: `${r.subject} − ${r.baseline} at ${r.size}${buckets ? ` (${r.metric})` : ""}: ${r.diff.mean.toFixed(4)}${r.diff.lo !== null ? ` [${r.diff.lo.toFixed(4)}, ${r.diff.hi!.toFixed(4)}]` : ` (${r.diff.method})`}`,
+        })),
+      });
+    }
+  }
+  return {
+    id: buckets ? "plot-compare-buckets" : "plot-compare",
+    title: buckets ? "Loss difference per difficulty bucket at equal compute" : "Final loss difference, curriculum − baseline, at equal compute",
+    xLabel: "parameters",
+    yLabel: "loss difference (negative: curriculum better)",
+    x: "log",
+    y: "linear",
+    zeroLine: true,
+    series,
+    emptyText: "no comparison",
+    caption: buckets
+      ? "Per difficulty bucket of the heldout set (easiest first): subject − baseline loss at equal compute, per size."
+      : "Subject − baseline final heldout loss at equal compute, per size; bars: 95% t-interval over seeds (none with one seed).",
+  };
+}
+
+function stagePlot(a: Analysis): PlotSpec {
+  const fit = a.stage_fits.find((f) => !f.by.includes("difficulty_bucket"));
+  const series: Series[] = [];
+  (fit?.groups ?? []).forEach((g, i) => {
+    series.push({
+      name: g.label.replace(/^curriculum=/, "").replace(", stage=", " / "),
+      color: color(i),
+      points: g.points.map((p) => ({ x: p.x, y: p.y, title: `${p.cell} at ${formatNumber(p.tokens)} tokens (${g.key["stage"]}): ${p.y.toFixed(3)}` })),
+      ...(g.curve ? { line: g.curve } : {}),
+    });
+  });
+  return {
+    id: "plot-stages",
+    title: "Heldout loss at each stage boundary against parameters",
+    xLabel: "parameters",
+    yLabel: "heldout loss at stage end",
+    x: "log",
+    y: "log",
+    series,
+    emptyText: "no staged curriculum",
+    caption: "Heldout loss at the eval nearest each stage's end, one point per finished cell, with the power law fitted across sizes per stage.",
+  };
+}
+
+function progressionPlot(a: Analysis): PlotSpec {
+  const series: Series[] = [];
+  const markers: Marker[] = [];
+  let i = 0;
+  for (const p of a.progression) {
+    for (const t of p.trends) {
+      const c = color(i++);
+      const name = `${p.y === "stage" ? "stage " : ""}${t.name}${t.context ? ` (${t.context})` : ""}`;
+      const xs = t.points.map((q) => q.x).filter((v) => v > 0);
+      const line =
+        t.linear && xs.length
+          ? [Math.min(...xs) / 1.25, Math.max(...xs) * 1.25].map((x) => ({ x, y: t.linear!.intercept + t.linear!.slope * Math.log10(x) }))
+          : undefined;
+      series.push({
+        name,
+        color: c,
+        dashed: p.y === "stage",
+        points: t.points.map((q) => ({ x: q.x, y: q.gap, title: `${name} at ${q.size}: ${q.gap.toFixed(4)} vs ${t.reference}` })),
+        ...(line ? { line } : {}),
+      });
+      for (const cr of t.crossovers) if (cr.kind === "observed" || cr.within) markers.push({ value: cr.x, label: `${t.name}: sign change`, kind: "crossover", color: c });
+    }
+  }
+  const x = a.progression[0]?.x ?? "params";
+  return {
+    id: "plot-progression",
+    title: "Gap to the reference across sizes, with linear trend in log size",
+    xLabel: x,
+    yLabel: "gap (negative: ahead of reference)",
+    x: "log",
+    y: "linear",
+    zeroLine: true,
+    series,
+    markers,
+    emptyText: "no progression (one curriculum, or no finished cells)",
+    caption: "Solid: final loss gap of each curriculum to the reference; dashed: what each stage gained on the reference. Lines: linear trend in log size; dashed verticals: sign changes.",
+  };
+}
+
+function trainPlots(run: RunData): PlotSpec[] {
+  const col = palette(run);
+  const out: PlotSpec[] = [];
+  const sizes = sizesOf(run.plan.cells);
+  for (const { size, params } of sizes) {
+    const cells = run.cells.filter((c) => c.cell.size === size);
+    const series: Series[] = [];
+    const markers: Marker[] = [];
+    const seenStage = new Set<string>();
+    for (const c of cells) {
+      const cur = curriculumOf(c.cell);
+      const status = c.finished ? "" : ` (${c.state})`;
+      const train = c.train.filter((r) => r.loss !== null && r.tokens > 0).map((r) => ({ x: r.tokens, y: r.loss! }));
+      series.push({ name: cur, color: col(cur), line: train, lineWidth: 1.1, opacity: 0.8, legend: true });
+      series.push({
+        name: cur,
+        color: col(cur),
+        legend: false,
+        hollow: true,
+        points: c.evals.filter((e) => Number.isFinite(e.loss)).map((e) => ({ x: e.tokens, y: e.loss, title: `${c.cell.label}${status}: heldout ${e.loss.toFixed(3)} at ${formatNumber(e.tokens)} tokens` })),
+      });
+      for (const st of stagesOf(c.cell).slice(0, -1)) {
+        const key = `${cur}/${st.name}`;
+        if (seenStage.has(key)) continue;
+        seenStage.add(key);
+        markers.push({ value: st.end, label: `${cur}: end of ${st.name}`, kind: "stage", color: col(cur) });
+      }
+      for (const ev of c.events) {
+        const t = ev.tokens ?? (ev.step !== null ? ev.step * c.cell.budget.tokens_per_step : null);
+        if (t !== null && t > 0) markers.push({ value: t, label: `${ev.name} (${c.cell.label})${ev.detail ? `: ${ev.detail}` : ""}`, kind: "event", color: col(cur) });
+      }
+      if (c.state === "diverged") {
+        const last = c.train.at(-1);
+        if (last) markers.push({ value: last.tokens, label: `${c.cell.label} diverged`, kind: "diverged", color: "#c00" });
+      }
+    }
+    out.push({
+      id: `plot-train-${plotId(size)}`,
+      title: `Training curves, ${size} (${formatNumber(params)} params)`,
+      xLabel: "tokens",
+      yLabel: "loss",
+      x: "log",
+      y: "log",
+      series,
+      markers,
+      emptyText: "no metrics written yet",
+      caption: "Lines: training loss; circles: heldout eval loss. Dashed verticals: stage boundaries, growth or pruning events, divergence.",
+    });
+  }
+  return out;
+}
+
+/** Mean batch difficulty against tokens per curriculum, averaged over its cells and smoothed over a few logged steps. */
+function pacingPlot(run: RunData): PlotSpec {
+  const col = palette(run);
+  const series: Series[] = [];
+  const markers: Marker[] = [];
+  for (const cur of curricula(run)) {
+    const cells = run.cells.filter((c) => curriculumOf(c.cell) === cur);
+    const byTokens = new Map<number, number[]>();
+    for (const c of cells) {
+      for (const r of c.train) {
+        if (r.difficulty === null || r.difficulty === undefined || !Number.isFinite(r.difficulty)) continue;
+        const list = byTokens.get(r.tokens) ?? [];
+        list.push(r.difficulty);
+        byTokens.set(r.tokens, list);
+      }
+    }
+    const raw = [...byTokens].sort((a, b) => a[0] - b[0]).map(([x, ds]) => ({ x, y: mean(ds) }));
+    if (!raw.length) continue;
+    const w = Math.max(1, Math.round(raw.length / 40));
+    const smooth = raw.map((p, i) => ({ x: p.x, y: mean(raw.slice(Math.max(0, i - w), i + w + 1).map((q) => q.y)) }));
+    series.push({ name: `${cur} (raw)`, color: col(cur), line: raw, lineWidth: 0.6, opacity: 0.35, legend: false });
+    const step = Math.max(1, Math.floor(smooth.length / 12));
+    series.push({
+      name: cur,
+      color: col(cur),
+      line: smooth,
+      lineWidth: 2,
+      points: smooth.filter((_, i) => i % step === 0).map((p) => ({ x: p.x, y: p.y, title: `${cur}: mean difficulty ${p.y.toFixed(2)} at ${formatNumber(p.x)} tokens` })),
+      pointRadius: 2,
+    });
+    const cell = cells[0]?.cell;
+    if (cell) for (const st of stagesOf(cell).slice(0, -1)) markers.push({ value: st.end, label: `${cur}: end of ${st.name}`, kind: "stage", color: col(cur) });
+  }
+  const metric = run.plan.data.difficulty.kind;
+  return {
+    id: "plot-pacing",
+    title: "Pacing: mean difficulty of training batches",
+    xLabel: "tokens",
+    yLabel: `mean difficulty (${metric})`,
+    x: "linear",
+    y: "linear",
+    series,
+    markers,
+    emptyText: "no difficulty recorded",
+    caption: "Mean difficulty of the examples in each logged training batch (faint), averaged over a curriculum's cells and smoothed (bold).",
+  };
+}
+
+export function reportPlots(run: RunData, a: Analysis): PlotSpec[] {
+  return [
+    scalingPlot(run, a, "params", "plot-loss-params"),
+    scalingPlot(run, a, "flops", "plot-loss-flops"),
+    comparePlot(a, false),
+    comparePlot(a, true),
+    stagePlot(a),
+    progressionPlot(a),
+    ...trainPlots(run),
+    pacingPlot(run),
+  ];
+}

@@ -1,0 +1,335 @@
+/** The report's tables, built once from the analysis and rendered as Markdown or HTML. */
+import type { Interval } from "../fit/types.js";
+import type { Estimate } from "../stats.js";
+import type { Analysis } from "./analyze.js";
+import type { CompareRow, RatioEstimate } from "./compare.js";
+import type { FitAnalysis, FitGroup } from "./fits.js";
+import { formatNumber } from "./svg.js";
+
+export interface Table {
+  readonly title?: string;
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** Right-aligned column indexes. */
+  readonly right?: readonly number[];
+}
+
+export interface Section {
+  readonly id: string;
+  readonly title: string;
+  readonly intro: readonly string[];
+  readonly tables: readonly Table[];
+  readonly notes: readonly string[];
+  /** Plots that belong with this section (ids in the HTML). */
+  readonly plots: readonly string[];
+}
+
+const DASH = "–";
+
+export function fmt(v: number | null | undefined, digits = 3): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : v.toFixed(digits);
+}
+
+export function fmtSigned(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  const s = Math.abs(v).toFixed(digits);
+  return Number(s) === 0 ? s : `${v < 0 ? "−" : "+"}${s}`;
+}
+
+export function fmtSig(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(digits - 1).replace("e+", "e");
+  return Number(v.toPrecision(digits)).toString();
+}
+
+export function fmtInterval(iv: Interval | null | undefined, f: (v: number) => string = (v) => fmtSig(v)): string {
+  return iv ? `[${f(iv[0])}, ${f(iv[1])}]` : "";
+}
+
+/** "−0.012 [−0.030, +0.006]", or "+0.038; CI n/a (1 seed)" (just the mean when `quiet`). */
+export function fmtEstimate(e: Estimate, signed = true, digits = 3, quiet = false): string {
+  const f = (v: number) => (signed ? fmtSigned(v, digits) : fmt(v, digits));
+  if (!Number.isFinite(e.mean)) return e.method.startsWith("n/a") ? e.method : DASH;
+  if (e.lo === null || e.hi === null) return quiet ? f(e.mean) : `${f(e.mean)}; CI ${e.method}`;
+  return `${f(e.mean)} [${f(e.lo)}, ${f(e.hi)}]`;
+}
+
+export function fmtRatio(r: RatioEstimate): string {
+  if (!Number.isFinite(r.mean)) return r.censored ? "n/a (censored both ways)" : "n/a";
+  const v = `${r.mean.toFixed(2)}×`;
+  if (r.bound) return `${r.bound} ${v} (${r.bound === ">" ? "lower" : "upper"} bound: censored in ${r.censored} seed${r.censored === 1 ? "" : "s"})`;
+  if (r.lo === null || r.hi === null) return `${v}; CI ${r.method}`;
+  return `${v} [${r.lo.toFixed(2)}, ${r.hi.toFixed(2)}]`;
+}
+
+function param(v: number, iv: Interval | null): string {
+  return `${fmtSig(v)}${iv ? ` ${fmtInterval(iv)}` : ""}`;
+}
+
+function goodness(g: FitGroup): string[] {
+  if (!g.fit) return [DASH, DASH, DASH];
+  const q = g.fit.goodness;
+  return [fmt(q.r2, 3), fmt(q.rmse_log, 4), q.loo_mae_log === null ? DASH : fmt(q.loo_mae_log, 4)];
+}
+
+export function fitTable(a: FitAnalysis): Table {
+  const n = (g: FitGroup) => String(g.points.length);
+  const why = (g: FitGroup) => (g.error ? `${g.error.message}${g.error.help ? ` (${g.error.help})` : ""}` : g.notes.join("; "));
+  if (a.law === "chinchilla") {
+    return {
+      headers: ["group", "n", "E", "A", "alpha", "B", "beta", "R²", "RMSE (log)", "LOO MAE (log)", "note"],
+      right: [1, 7, 8, 9],
+      rows: a.groups.map((g) => {
+        const f = g.fit?.law === "chinchilla" ? g.fit : null;
+        return [
+          g.label,
+          n(g),
+          ...(f ? [param(f.E, f.intervals.E), param(f.A, f.intervals.A), param(f.alpha, f.intervals.alpha), param(f.B, f.intervals.B), param(f.beta, f.intervals.beta)] : [DASH, DASH, DASH, DASH, DASH]),
+          ...goodness(g),
+          why(g),
+        ];
+      }),
+    };
+  }
+  if (a.law === "broken") {
+    return {
+      headers: ["group", "n", "breaks at (95% interval)", "selection", "R²", "RMSE (log)", "LOO MAE (log)", "note"],
+      right: [1, 4, 5, 6],
+      rows: a.groups.map((g) => {
+        const f = g.fit?.law === "broken" ? g.fit : null;
+        const br = f ? (f.breaks.length ? f.breaks.map((b) => `${formatNumber(b.x)}${b.interval ? ` [${formatNumber(b.interval[0])}, ${formatNumber(b.interval[1])}]` : ""}`).join("; ") : "none") : DASH;
+        const sel = f ? `${f.selection.criterion}: ${f.selection.scores.map((s) => `${s.breaks}→${fmt(s.score, 2)}`).join(", ")}` : DASH;
+        return [g.label, n(g), br, sel, ...goodness(g), why(g)];
+      }),
+    };
+  }
+  return {
+    headers: ["group", "n", "E", "A", "alpha", "R²", "RMSE (log)", "LOO MAE (log)", "note"],
+    right: [1, 5, 6, 7],
+    rows: a.groups.map((g) => {
+      const f = g.fit?.law === "power" ? g.fit : null;
+      return [g.label, n(g), ...(f ? [param(f.E, f.intervals.E), param(f.A, f.intervals.A), param(f.alpha, f.intervals.alpha)] : [DASH, DASH, DASH]), ...goodness(g), why(g)];
+    }),
+  };
+}
+
+function compareRows(rows: readonly CompareRow[], at: "flops" | "tokens", withMetric: boolean): Table {
+  return {
+    headers: [
+      "size",
+      ...(rows.some((r) => r.context) ? ["setting"] : []),
+      ...(withMetric ? ["bucket"] : []),
+      "seeds",
+      `at ${at === "flops" ? "FLOPs" : "tokens"}`,
+      "subject loss",
+      "baseline loss",
+      "difference (95% CI)",
+      "target loss",
+      "tokens to target (subject / baseline)",
+    ],
+    right: (() => {
+      const first = 1 + (rows.some((r) => r.context) ? 1 : 0) + (withMetric ? 1 : 0);
+      return [first, first + 1, first + 2, first + 3, first + 5];
+    })(),
+    rows: rows.map((r) => [
+      r.size,
+      ...(rows.some((x) => x.context) ? [r.context] : []),
+      ...(withMetric ? [r.metric] : []),
+      String(r.seeds.length),
+      formatNumber(r.at_value),
+      fmt(r.subject_loss),
+      fmt(r.baseline_loss),
+      fmtEstimate(r.diff),
+      fmt(r.target),
+      fmtRatio(r.ratio),
+    ]),
+  };
+}
+
+export function sections(a: Analysis): Section[] {
+  const out: Section[] = [];
+  // Cells.
+  out.push({
+    id: "cells",
+    title: "Cells",
+    intro: [`${a.cells.finished} of ${a.cells.total} cells finished.${a.cells.missing.length ? ` Not finished: ${a.cells.missing.join(", ")}.` : ""}`],
+    tables: [
+      {
+        headers: ["cell", "curriculum", "size", "params", "seed", "state", "final loss", "tokens", "FLOPs", "evals", "message"],
+        right: [3, 4, 6, 7, 8, 9],
+        rows: a.cells.list.map((c) => [
+          c.label,
+          c.curriculum,
+          c.size,
+          formatNumber(c.params),
+          String(c.seed),
+          c.state,
+          fmt(c.final_loss),
+          c.final_tokens === null ? DASH : formatNumber(c.final_tokens),
+          c.final_flops === null ? DASH : formatNumber(c.final_flops),
+          String(c.evals),
+          c.message ?? "",
+        ]),
+      },
+    ],
+    notes: [],
+    plots: [],
+  });
+
+  // Fits.
+  const fitTables: Table[] = a.fits.map((f) => ({ ...fitTable(f), title: `${f.id}${f.origin === "report" ? " (standard)" : " (plan)"}` }));
+  out.push({
+    id: "fits",
+    title: "Scaling fits",
+    intro: [
+      "Final heldout loss fitted as L = E + A·x^(−alpha) per group (Chinchilla: E + A/N^alpha + B/D^beta). Brackets: 95% bootstrap intervals (resampling model sizes). LOO: leave-one-size-out extrapolation error.",
+    ],
+    tables: fitTables,
+    notes: a.fits.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`)),
+    plots: ["plot-loss-params", "plot-loss-flops"],
+  });
+  if (a.breaks.length) {
+    out.push({
+      id: "breaks",
+      title: "Breaks (broken power laws)",
+      intro: ["Critical points: where the scaling exponent changes, from a broken power law with the number of breaks chosen by the criterion shown."],
+      tables: a.breaks.map((f) => ({ ...fitTable(f), title: f.id })),
+      notes: a.breaks.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`)),
+      plots: [],
+    });
+  }
+
+  // Comparisons.
+  const cmpTables: Table[] = [];
+  for (const c of a.comparisons) {
+    const head = `${c.subject} vs ${c.baseline} at equal ${c.at}${c.origin === "report" ? " (standard)" : " (plan)"}; target: ${c.target !== null ? fmt(c.target) : c.target_source}`;
+    cmpTables.push({ ...compareRows(c.rows, c.at, false), title: head });
+    if (c.buckets.length) cmpTables.push({ ...compareRows(c.buckets, c.at, true), title: `${c.subject} vs ${c.baseline} per difficulty bucket (target: the baseline's final loss in the bucket)` });
+  }
+  out.push({
+    id: "compare",
+    title: "Curriculum against baseline",
+    intro: [
+      "Difference = subject loss − baseline loss at equal FLOPs (or tokens), paired by seed: negative means the curriculum is better. Tokens to target: tokens the subject needs to reach the target loss over the tokens the baseline needs, interpolated on the eval curve in log tokens; below 1 means the curriculum gets there sooner. '>' marks a lower bound (the subject never reached the target within its budget), '<' an upper bound.",
+    ],
+    tables: cmpTables,
+    notes: a.comparisons.flatMap((c) => c.notes.map((n) => `${c.subject} vs ${c.baseline}: ${n}`)),
+    plots: ["plot-compare", "plot-compare-buckets"],
+  });
+
+  // Stages.
+  const st = a.stages;
+  const bucketLabels = [...new Set(st.rows.flatMap((r) => r.buckets.map((b) => b.label)))];
+  const stageTables: Table[] = [];
+  if (st.rows.length) {
+    stageTables.push({
+      title: "Loss at each stage boundary (the eval nearest the stage end)",
+      headers: ["curriculum", "stage", "ends at", "eval at", "size", ...(st.rows.some((r) => r.context) ? ["setting"] : []), "seeds", "loss", `gap vs ${st.reference?.name ?? "reference"}`, ...bucketLabels.map((b) => `loss ${b}`)],
+      right: (() => {
+        const s0 = st.rows.some((r) => r.context) ? 6 : 5;
+        return [2, 3, ...Array.from({ length: 3 + bucketLabels.length }, (_, i) => s0 + i)];
+      })(),
+      rows: st.rows.map((r) => [
+        r.curriculum,
+        r.stage,
+        formatNumber(r.stage_end),
+        formatNumber(r.eval_tokens),
+        r.size,
+        ...(st.rows.some((x) => x.context) ? [r.context] : []),
+        String(r.seeds.length),
+        fmtEstimate(r.loss, false, 3, true),
+        r.gap ? fmtEstimate(r.gap) : DASH,
+        ...bucketLabels.map((b) => {
+          const x = r.buckets.find((y) => y.label === b);
+          return x ? fmt(x.loss.mean) : DASH;
+        }),
+      ]),
+    });
+  }
+  for (const f of a.stage_fits) stageTables.push({ ...fitTable(f), title: `${f.id}: fitted across sizes` });
+  out.push({
+    id: "stages",
+    title: "Per stage",
+    intro: st.reference ? [`Gaps are against ${st.reference.name} (${st.reference.why}) at the same number of tokens; negative means ahead.`] : [],
+    tables: stageTables,
+    notes: [...st.notes, ...a.stage_fits.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`))],
+    plots: ["plot-stages"],
+  });
+
+  // Progression.
+  const progTables: Table[] = [];
+  const progNotes: string[] = [];
+  for (const p of a.progression) {
+    const names = [...new Set(p.sizes.flatMap((s) => s.entries.map((e) => e.name)))];
+    if (p.sizes.length) {
+      progTables.push({
+        title: `${p.id}${p.origin === "report" ? " (standard)" : " (plan)"}: ${p.metric}`,
+        headers: ["size", ...(p.sizes.some((s) => s.context) ? ["setting"] : []), p.x, ...names, "best", "margin"],
+        right: (() => {
+          const x0 = p.sizes.some((s) => s.context) ? 2 : 1;
+          return [...Array.from({ length: 1 + names.length }, (_, i) => x0 + i), x0 + names.length + 2];
+        })(),
+        rows: p.sizes.map((s) => [
+          s.size,
+          ...(p.sizes.some((x) => x.context) ? [s.context] : []),
+          formatNumber(s.x),
+          ...names.map((n) => {
+            const e = s.entries.find((x) => x.name === n);
+            return e ? (p.y === "stage" ? fmtSigned(e.value) : fmt(e.value)) : DASH;
+          }),
+          s.best ?? DASH,
+          fmt(s.margin),
+        ]),
+      });
+    }
+    if (p.trends.length) {
+      progTables.push({
+        title: `${p.id}: trend of the gap to ${p.reference?.name ?? "the reference"} across sizes, gap = a + b·log10(${p.x})`,
+        headers: ["entry", ...(p.trends.some((t) => t.context) ? ["setting"] : []), "gaps by size", "a", "b per decade (95% CI)", "R²", "sign change"],
+        right: p.trends.some((t) => t.context) ? [4, 6] : [3, 5],
+        rows: p.trends.map((t) => [
+          t.name,
+          ...(p.trends.some((x) => x.context) ? [t.context] : []),
+          t.points.map((q) => `${q.size}: ${fmtSigned(q.gap)}`).join(", "),
+          t.linear ? fmtSigned(t.linear.intercept) : DASH,
+          t.linear ? `${fmtSigned(t.linear.slope)}${t.linear.slope_interval ? ` [${fmtSigned(t.linear.slope_interval[0])}, ${fmtSigned(t.linear.slope_interval[1])}]` : " (2 sizes: no interval)"}` : DASH,
+          t.linear?.r2 === null || t.linear === null ? DASH : fmt(t.linear.r2),
+          t.crossovers.length
+            ? t.crossovers
+                .map((c) => `${c.kind === "observed" ? "observed" : c.within ? "trend" : "trend, extrapolated"} at ${p.x} ≈ ${formatNumber(c.x)} (${c.below === "-" ? "ahead below, behind above" : "behind below, ahead above"})`)
+                .join("; ")
+            : "none",
+        ]),
+      });
+    }
+    progNotes.push(...p.notes.map((n) => `${p.id}: ${n}`));
+    if (p.reference) progNotes.push(`${p.id}: reference ${p.reference.name} (${p.reference.why})`);
+  }
+  out.push({
+    id: "progression",
+    title: "Progression across sizes",
+    intro: ["For each size, which curriculum (or stage) is best, and how each one's gap to the reference changes with size."],
+    tables: progTables,
+    notes: progNotes,
+    plots: ["plot-progression"],
+  });
+  out.push({
+    id: "training",
+    title: "Training",
+    intro: ["Training loss (lines) and heldout eval loss (circles) against tokens, one plot per size; dashed lines mark stage boundaries and growth or pruning events. Pacing: mean difficulty of the training batches against tokens, per curriculum."],
+    tables: a.events.length
+      ? [
+          {
+            title: "Growth, pruning and other events",
+            headers: ["cell", "step", "tokens", "event", "detail"],
+            right: [1, 2],
+            rows: a.events.map((e) => [e.cell, e.step === null ? DASH : String(e.step), e.tokens === null ? DASH : formatNumber(e.tokens), e.name, e.detail]),
+          },
+        ]
+      : [],
+    notes: [],
+    plots: ["plot-train-*", "plot-pacing"],
+  });
+  return out;
+}

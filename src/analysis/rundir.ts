@@ -1,0 +1,263 @@
+/**
+ * Reads a run directory for analysis: runs/<experiment>/<hash>/plan.lock.json (holding `plan`)
+ * and cells/<id>/{status.json, metrics.jsonl}. This is the only input of the analysis: it never
+ * imports the compiler or the runtime, and it tolerates partial runs (pending, running, diverged
+ * or failed cells, a torn last line of metrics.jsonl), recording what it skipped in `notes`.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Cell, Plan } from "../plan/types.js";
+
+export type CellState = "pending" | "running" | "done" | "diverged" | "failed";
+
+export interface TrainRecord {
+  readonly kind: "train";
+  readonly step: number;
+  readonly tokens: number;
+  readonly flops: number;
+  readonly loss: number | null;
+  readonly lr?: number;
+  readonly grad_norm?: number | null;
+  readonly stage?: string | null;
+  readonly difficulty?: number | null;
+}
+
+export interface BucketLoss {
+  readonly label: string;
+  readonly lo: number;
+  readonly hi: number;
+  readonly loss: number;
+}
+
+export interface EvalRecord {
+  readonly kind: "eval";
+  readonly step: number;
+  readonly tokens: number;
+  readonly flops: number;
+  readonly stage?: string | null;
+  readonly loss: number;
+  readonly by_source: Readonly<Record<string, number>>;
+  readonly by_bucket: readonly BucketLoss[];
+}
+
+/** Growth, pruning and other events (a record kind the runtime may write later). Fields beyond these are kept as they are. */
+export interface EventRecord {
+  readonly kind: "event";
+  readonly step: number | null;
+  readonly tokens: number | null;
+  /** A short name: the record's `event`, `type`, `op` or `name` field, else "event". */
+  readonly name: string;
+  readonly detail: string;
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface EndRecord {
+  readonly kind: "end";
+  readonly state: string;
+  readonly step: number;
+  readonly flops?: number;
+  readonly message?: string;
+}
+
+export interface CellRun {
+  readonly cell: Cell;
+  /** From status.json; "pending" when the cell never started (no status file). */
+  readonly state: CellState;
+  readonly message: string | null;
+  readonly train: readonly TrainRecord[];
+  readonly evals: readonly EvalRecord[];
+  readonly events: readonly EventRecord[];
+  readonly end: EndRecord | null;
+  /** Finished: state done, an end record, and at least one eval. Only these enter fits and comparisons. */
+  readonly finished: boolean;
+}
+
+export interface RunMeta {
+  readonly plan_hash: string | null;
+  readonly cgx_version: string | null;
+  readonly backend: string | null;
+}
+
+export interface RunData {
+  readonly dir: string;
+  readonly plan: Plan;
+  readonly meta: RunMeta;
+  readonly cells: readonly CellRun[];
+  /** Problems met while reading (torn lines, inconsistent status), for the report. */
+  readonly notes: readonly string[];
+}
+
+export class RunDirError extends Error {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATES: readonly CellState[] = ["pending", "running", "done", "diverged", "failed"];
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+function readJsonFile(path: string): unknown {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** Run directories at `dir` itself, or one or two levels below (a runs root or an experiment folder). */
+export function findRunDirs(dir: string): string[] {
+  if (existsSync(join(dir, "plan.lock.json"))) return [dir];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  const found: string[] = [];
+  for (const n of readdirSync(dir).sort()) {
+    const a = join(dir, n);
+    if (!statSync(a).isDirectory()) continue;
+    if (existsSync(join(a, "plan.lock.json"))) found.push(a);
+    else for (const m of readdirSync(a).sort()) if (existsSync(join(a, m, "plan.lock.json"))) found.push(join(a, m));
+  }
+  return found;
+}
+
+export function loadRun(dir: string): RunData {
+  const lockPath = join(dir, "plan.lock.json");
+  if (!existsSync(lockPath)) throw new RunDirError(`\`${dir}\` holds no plan.lock.json`, "give the run directory `cgx run` printed, like runs/EXPERIMENT/HASH");
+  let lock: Record<string, unknown>;
+  try {
+    lock = readJsonFile(lockPath) as Record<string, unknown>;
+  } catch (e) {
+    throw new RunDirError(`cannot read ${lockPath}: ${(e as Error).message}`, "the lock file is written once when the run starts; restore it or rerun `cgx run`");
+  }
+  const plan = lock["plan"] as Plan | undefined;
+  if (!plan || typeof plan !== "object" || !Array.isArray(plan.cells)) {
+    throw new RunDirError(`${lockPath} holds no plan`, "the lock file should hold the plan under `plan`; rerun `cgx run` to recreate it");
+  }
+  const notes: string[] = [];
+  const cells = plan.cells.map((cell) => loadCell(dir, cell, notes));
+  const str = (k: string) => (typeof lock[k] === "string" ? (lock[k] as string) : null);
+  return { dir, plan, meta: { plan_hash: str("plan_hash"), cgx_version: str("cgx_version"), backend: str("backend") }, cells, notes };
+}
+
+function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
+  const cdir = join(dir, "cells", cell.id);
+  let state: CellState = "pending";
+  let message: string | null = null;
+  const statusPath = join(cdir, "status.json");
+  if (existsSync(statusPath)) {
+    try {
+      const st = readJsonFile(statusPath) as Record<string, unknown>;
+      if (typeof st["state"] === "string" && (STATES as readonly string[]).includes(st["state"])) state = st["state"] as CellState;
+      if (typeof st["message"] === "string") message = st["message"];
+    } catch {
+      notes.push(`${cell.label}: status.json is unreadable; treated as pending`);
+    }
+  }
+  const train: TrainRecord[] = [];
+  const evals: EvalRecord[] = [];
+  const events: EventRecord[] = [];
+  let end: EndRecord | null = null;
+  const metricsPath = join(cdir, "metrics.jsonl");
+  if (existsSync(metricsPath)) {
+    const lines = readFileSync(metricsPath, "utf8").split("\n");
+    let bad = 0;
+    const tps = cell.budget.tokens_per_step;
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      let r: Record<string, unknown>;
+      try {
+        r = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        bad++;
+        continue;
+      }
+      if (!r || typeof r !== "object") {
+        bad++;
+        continue;
+      }
+      const step = num(r["step"]);
+      const tokens = num(r["tokens"]) ?? (step !== null ? step * tps : null);
+      const flops = num(r["flops"]) ?? (tokens !== null ? tokens * cell.model.flops_per_token : null);
+      switch (r["kind"]) {
+        case "train":
+          if (step === null || tokens === null || flops === null) {
+            bad++;
+            break;
+          }
+          train.push({
+            kind: "train",
+            step,
+            tokens,
+            flops,
+            loss: num(r["loss"]),
+            ...(num(r["lr"]) !== null ? { lr: num(r["lr"])! } : {}),
+            grad_norm: num(r["grad_norm"]),
+            stage: typeof r["stage"] === "string" ? r["stage"] : null,
+            difficulty: num(r["difficulty"]),
+          });
+          break;
+        case "eval": {
+          const loss = num(r["loss"]);
+          if (step === null || tokens === null || flops === null) {
+            bad++;
+            break;
+          }
+          const bySource: Record<string, number> = {};
+          const src = r["by_source"];
+          if (src && typeof src === "object") for (const [k, v] of Object.entries(src as Record<string, unknown>)) if (num(v) !== null) bySource[k] = v as number;
+          const byBucket: BucketLoss[] = [];
+          if (Array.isArray(r["by_bucket"])) {
+            for (const b of r["by_bucket"] as Record<string, unknown>[]) {
+              if (b && typeof b.label === "string" && num(b.loss) !== null) byBucket.push({ label: b.label, lo: num(b.lo) ?? NaN, hi: num(b.hi) ?? NaN, loss: b.loss as number });
+            }
+          }
+          evals.push({ kind: "eval", step, tokens, flops, stage: typeof r["stage"] === "string" ? r["stage"] : null, loss: loss ?? NaN, by_source: bySource, by_bucket: byBucket });
+          break;
+        }
+        case "event": {
+          const nameField = ["event", "type", "op", "name"].map((k) => r[k]).find((v) => typeof v === "string") as string | undefined;
+          const detail = Object.entries(r)
+            .filter(([k]) => !["kind", "step", "tokens", "flops"].includes(k))
+            .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+            .join(", ");
+          events.push({ kind: "event", step, tokens, name: nameField ?? "event", detail, raw: r });
+          break;
+        }
+        case "end":
+          end = { kind: "end", state: typeof r["state"] === "string" ? r["state"] : "unknown", step: step ?? 0, ...(num(r["flops"]) !== null ? { flops: num(r["flops"])! } : {}), ...(typeof r["message"] === "string" ? { message: r["message"] } : {}) };
+          break;
+        default:
+          // Unknown kinds are for later readers; skipping them is not an error.
+          break;
+      }
+    }
+    if (bad) notes.push(`${cell.label}: skipped ${bad} unreadable line${bad === 1 ? "" : "s"} of metrics.jsonl`);
+  }
+  if (message === null && end?.message) message = end.message;
+  const finalEval = evals.at(-1);
+  let finished = state === "done" && end !== null && end.state === "done" && finalEval !== undefined && Number.isFinite(finalEval.loss);
+  if (state === "done" && !finished) {
+    notes.push(`${cell.label}: status says done but metrics.jsonl has no ${end === null ? "end record" : "finite final eval"}; left out`);
+  }
+  if (finished && finalEval && finalEval.tokens < cell.budget.tokens && cell.budget.stop_on === "tokens") {
+    notes.push(`${cell.label}: last eval at ${finalEval.tokens} tokens, before the budget of ${cell.budget.tokens}; left out`);
+    finished = false;
+  }
+  return { cell, state, message, train, evals, events, end, finished };
+}
+
+let counter = 0;
+
+/** Writes a file through a flushed temporary sibling and a rename: readers see the old file or the new one. */
+export function writeFileAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${counter++}`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

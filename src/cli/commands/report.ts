@@ -1,0 +1,55 @@
+/** `cgx report RUN_DIR [--out DIR]`: re-runs every analysis from a run directory and writes the report. */
+import { relative, resolve } from "node:path";
+import { defaultFitter } from "../../analysis/report/fitter-default.js";
+import { type Fitter, writeReport } from "../../analysis/report/index.js";
+import { findRunDirs, RunDirError } from "../../analysis/rundir.js";
+import { type Io, UserError } from "../io.js";
+
+export interface ReportCommandOptions {
+  readonly out?: string;
+  readonly bootstrap?: string;
+  readonly seed?: string;
+}
+
+function wholeNumber(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a whole number of 0 or more, got \`${v}\``);
+  return n;
+}
+
+export function reportCommand(io: Io, dir: string, opts: ReportCommandOptions, fitter: Fitter | null = defaultFitter): number {
+  const target = resolve(io.cwd, dir);
+  const bootstrap = wholeNumber("--bootstrap", opts.bootstrap, 200);
+  const seed = wholeNumber("--seed", opts.seed, 0);
+  const found = findRunDirs(target);
+  if (!found.length) throw new UserError(`\`${dir}\` holds no plan.lock.json`, "give the run directory `cgx run` printed, like runs/EXPERIMENT/HASH");
+  if (found.length > 1) {
+    throw new UserError(`\`${dir}\` holds ${found.length} run directories`, `give one of them: ${found.map((f) => relative(io.cwd, f) || f).join(", ")}`);
+  }
+  const runDir = found[0]!;
+  const outDir = opts.out ? resolve(io.cwd, opts.out) : runDir;
+  let written;
+  try {
+    written = writeReport(runDir, { fitter, bootstrap, seed, outDir });
+  } catch (e) {
+    if (e instanceof RunDirError) throw new UserError(e.message, e.help);
+    throw e;
+  }
+  const a = written.analysis;
+  const show = (p: string) => {
+    const r = relative(io.cwd, p);
+    return r && !r.startsWith("..") ? r : p;
+  };
+  io.out(`report for ${a.experiment}: ${a.cells.finished} of ${a.cells.total} cells finished\n`);
+  for (const c of a.comparisons) {
+    for (const r of c.rows) {
+      const d = r.diff;
+      const ci = d.lo !== null && d.hi !== null ? ` [${d.lo.toFixed(3)}, ${d.hi.toFixed(3)}]` : ` (${d.method})`;
+      io.out(`  ${c.subject} − ${c.baseline} at ${r.size}${r.context ? ` (${r.context})` : ""}: ${d.mean >= 0 ? "+" : ""}${d.mean.toFixed(3)}${ci}\n`);
+    }
+  }
+  for (const n of a.notes) io.err(`note: ${n}\n`);
+  io.out(`wrote ${written.files.map(show).join(", ")}\n`);
+  return 0;
+}
