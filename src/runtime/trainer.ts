@@ -190,7 +190,8 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         status("running", step);
       }
     }
-    appendJsonLine(paths.metrics, { kind: "end", state: "done", step, flops, ledger: dyn.state.ledger });
+    // FLOPs are dense: masked (pruned) weights are still multiplied, so pruning saves nothing here.
+    appendJsonLine(paths.metrics, { kind: "end", state: "done", step, flops, flops_basis: "dense", ledger: dyn.state.ledger });
     status("done", step);
     return { state: "done", finalLoss: lastLoss };
   } finally {

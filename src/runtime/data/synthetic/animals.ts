@@ -117,13 +117,21 @@ export function attributeOf(kind: Kind, a: Attribute): string {
   return kind[a];
 }
 
-/** Subject noun phrases of an animal, by word count; those from 2 words up name the kind. */
-export function subjectForms(a: Animal): readonly (readonly string[])[] {
+/** A subject noun phrase; `namesKind` when it says the kind, so the clause's last word follows from it. */
+export interface Subject {
+  readonly words: readonly string[];
+  readonly namesKind: boolean;
+  readonly namesAnimal: boolean;
+}
+
+/** Subject noun phrases of an animal, 1 to 5 words. */
+export function subjectForms(a: Animal): readonly Subject[] {
   return [
-    [a.name],
-    ["the", a.kind.kind],
-    [a.name, "the", a.kind.kind],
-    [a.name, "the", a.color, a.kind.kind],
-    [a.name, "the", a.size, a.color, a.kind.kind],
+    { words: [a.name], namesKind: false, namesAnimal: true },
+    { words: [a.size, a.name], namesKind: false, namesAnimal: true },
+    { words: ["the", a.kind.kind], namesKind: true, namesAnimal: false },
+    { words: [a.name, "the", a.kind.kind], namesKind: true, namesAnimal: true },
+    { words: [a.name, "the", a.color, a.kind.kind], namesKind: true, namesAnimal: true },
+    { words: [a.name, "the", a.size, a.color, a.kind.kind], namesKind: true, namesAnimal: true },
   ];
 }

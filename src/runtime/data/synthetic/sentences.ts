@@ -102,7 +102,7 @@ export function sentencesGenerator(world: AnimalWorld, words: { min: number; max
       const a = pick(rng, pool);
       const kind = pick(rng, KINDS);
       const candidates: Final[] = [
-        ...subjectForms(a).map((s): Final => ({ words: frame.singular(s, attributeOf(a.kind, frame.attribute)), animal: s.includes(a.name) ? a : null, frame })),
+        ...subjectForms(a).map((s): Final => ({ words: frame.singular(s.words, attributeOf(a.kind, frame.attribute)), animal: s.namesAnimal ? a : null, frame })),
         { words: frame.plural([kind.plural], attributeOf(kind, frame.attribute)), animal: null, frame },
         { words: frame.plural(["most", kind.plural], attributeOf(kind, frame.attribute)), animal: null, frame },
       ].filter((f) => f.words.length <= w && fillable(w - f.words.length));
@@ -160,9 +160,9 @@ export function clozeGenerator(world: AnimalWorld, blanks: { min: number; max: n
         } else {
           const a = pick(rng, pool);
           // Subject forms that name the kind, so every blank is determined by the sentence.
-          const s = pick(rng, subjectForms(a).slice(1));
-          if (s.includes(a.name)) animals.push(a);
-          words = frame.singular(s, attributeOf(a.kind, frame.attribute));
+          const s = pick(rng, subjectForms(a).filter((f) => f.namesKind));
+          if (s.namesAnimal) animals.push(a);
+          words = frame.singular(s.words, attributeOf(a.kind, frame.attribute));
         }
         answers.push(words[words.length - 1]!);
         sentences.push(capitalize([...words.slice(0, -1), "___"].join(" ")) + ".");
