@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { checkCommand, compileCommand, explainCommand, planCommand, schemaCommand } from "./commands/compile.js";
+import { fitCommand, type FitCommandOptions } from "./commands/fit.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { reportCommand } from "./commands/report.js";
 import { doctorCommand, runCommand, statusCommand } from "./commands/run.js";
@@ -77,12 +78,36 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action((dir: string) => setCode(statusCommand(io, dir)));
 
   program
+    .command("fit <file>")
+    .description("fit a scaling law to a CSV or JSON Lines table: parameters with bootstrap intervals")
+    .option("--x <col>", "the predictor column (params, tokens, FLOPs)")
+    .option("--y <col>", "the response column (a loss)")
+    .option("--law <law>", "power, chinchilla or broken", "power")
+    .option("--x2 <col>", "the second predictor of a Chinchilla law (tokens)")
+    .option("--max-breaks <n>", "most breaks of a broken power law", "2")
+    .option("--bootstrap <n>", "bootstrap replicates for the intervals (0: none)", "200")
+    .option("--seed <n>", "seed of the bootstrap", "0")
+    .option("--group <col>", "resample rows with equal values of this column together (e.g. a size or cell id)")
+    .option("--json", "print the fit as JSON")
+    .action((file: string, opts: FitCommandOptions) => setCode(fitCommand(io, file, opts)));
+
+  program
     .command("report <run-dir>")
     .description("analyse a run directory (finished or partly finished): report.html, report.md and analysis.json")
     .option("--out <dir>", "write the report here instead of into the run directory")
     .option("--bootstrap <n>", "bootstrap replicates for fit intervals and bands", "200")
     .option("--seed <n>", "seed of the bootstrap", "0")
     .action((dir: string, opts: { out?: string; bootstrap?: string; seed?: string }) => setCode(reportCommand(io, dir, opts)));
+
+  program
+    .command("lsp")
+    .description("run the language server on stdio (for editors)")
+    .option("--stdio", "use stdio (the default; accepted because some clients pass it)")
+    .action(async () => {
+      // Stdout carries the protocol from here on; the server ends on the client's `exit`.
+      (await import("../lsp/server.js")).startLanguageServer();
+      await new Promise<never>(() => undefined);
+    });
 
   program
     .command("doctor")

@@ -145,3 +145,27 @@ describe("docs and version", () => {
     expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version).toBe(VERSION);
   });
 });
+
+describe("cgx lsp", () => {
+  it("speaks LSP on stdio: initialize, shutdown, exit 0", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn("node", [join(ROOT, "bin/cgx.js"), "lsp", "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    const send = (m: object) => {
+      const body = JSON.stringify(m);
+      child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { processId: null, rootUri: null, capabilities: {} } });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (out.includes('"id":1')) clearInterval(t), resolve();
+      }, 20);
+    });
+    expect(out).toContain('"documentFormattingProvider":true');
+    send({ jsonrpc: "2.0", id: 2, method: "shutdown" });
+    send({ jsonrpc: "2.0", method: "exit" });
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    expect(code).toBe(0);
+  }, 30_000);
+});

@@ -36,6 +36,12 @@ describe("grammar file", () => {
     expect(g.scopeName).toBe("source.cgx");
     expect(g.fileTypes).toContain("cgx");
   });
+
+  test("is what grammar/scripts/build-grammar.mjs generates (edit the script, then run it)", async () => {
+    // @ts-expect-error: a plain .mjs script without type declarations.
+    const { grammarText } = await import("../../grammar/scripts/build-grammar.mjs");
+    expect(readFileSync(CGX_GRAMMAR_PATH, "utf8")).toBe(grammarText());
+  });
 });
 
 describe("examples", () => {
@@ -163,6 +169,12 @@ describe("scopes", () => {
     expect(tokensOf(tokens, ",").every((t) => hasScope(t, "punctuation"))).toBe(true);
     expect(hasScope(only(tokens, "builtin"), "support.function")).toBe(true);
     expect(hasScope(only(tokens, "plateau"), "entity.name.function")).toBe(true);
+  });
+
+  test("connective words inside a statement", async () => {
+    const r = await tokenize("analyze {\n  compare syllabus vs shuffled at equal flops target 3.5\n}");
+    expect(hasScope(only(r.tokens, "compare"), "keyword.other.compare")).toBe(true);
+    for (const w of ["vs", "at", "equal", "target"]) expect(hasScope(only(r.tokens, w), "keyword.other.connective"), w).toBe(true);
   });
 
   test("an unterminated string stops at the end of its line", async () => {

@@ -1,0 +1,127 @@
+/**
+ * `cgx lsp`: the language server, over stdio. Diagnostics come from the compiler as the user types;
+ * hover, completion, go-to-definition, document symbols, folding and formatting come from features.ts.
+ *
+ * The CLI registers it as: `cgx lsp` -> `startLanguageServer()`. The server reads no arguments;
+ * some LSP clients append `--stdio`, so the `lsp` command should accept (and ignore) that flag.
+ */
+import type { Readable, Writable } from "node:stream";
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeResult,
+} from "vscode-languageserver/node.js";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { VERSION } from "../version.js";
+import { analyze, completion, definition, diagnostics, documentSymbols, foldingRanges, formatting, hover, type Analysis } from "./features.js";
+
+export interface LanguageServerOptions {
+  /** Defaults to process.stdin / process.stdout. */
+  readonly input?: Readable;
+  readonly output?: Writable;
+  /** Milliseconds to wait after an edit before compiling (edits in between restart the wait). */
+  readonly debounceMs?: number;
+}
+
+/**
+ * Starts the server on stdio (or the given streams) and returns its connection. The process keeps
+ * running until the client sends `shutdown` and `exit`, or closes the input stream.
+ */
+export function startLanguageServer(options: LanguageServerOptions = {}): Connection {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const debounceMs = options.debounceMs ?? 150;
+  if (output === process.stdout) {
+    // stdout carries the protocol: anything else printed there would corrupt it.
+    for (const name of ["log", "info", "debug", "warn"] as const) console[name] = (...args: unknown[]) => console.error(...args);
+  }
+  // Raw streams (not message readers): the connection then exits the process when its input ends.
+  const connection = createConnection(ProposedFeatures.all, input, output);
+  const documents = new TextDocuments(TextDocument);
+
+  // Parsed once per document version for the name-based features.
+  const analyses = new Map<string, { version: number; analysis: Analysis }>();
+  const analysisOf = (doc: TextDocument): Analysis => {
+    const cached = analyses.get(doc.uri);
+    if (cached && cached.version === doc.version) return cached.analysis;
+    const analysis = analyze(doc.getText());
+    analyses.set(doc.uri, { version: doc.version, analysis });
+    return analysis;
+  };
+
+  const pending = new Map<string, NodeJS.Timeout>();
+  const validate = (doc: TextDocument) => {
+    const version = doc.version;
+    const diags = diagnostics(doc.getText());
+    void connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: diags });
+  };
+  const schedule = (doc: TextDocument, delay: number) => {
+    const old = pending.get(doc.uri);
+    if (old) clearTimeout(old);
+    pending.set(
+      doc.uri,
+      setTimeout(() => {
+        pending.delete(doc.uri);
+        const current = documents.get(doc.uri);
+        if (current) validate(current);
+      }, delay),
+    );
+  };
+
+  connection.onInitialize(
+    (): InitializeResult => ({
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [".", '"'] },
+        definitionProvider: true,
+        documentSymbolProvider: true,
+        documentFormattingProvider: true,
+        foldingRangeProvider: true,
+      },
+      serverInfo: { name: "cgx", version: VERSION },
+    }),
+  );
+
+  documents.onDidOpen((e) => schedule(e.document, 0));
+  documents.onDidChangeContent((e) => schedule(e.document, debounceMs));
+  documents.onDidClose((e) => {
+    const t = pending.get(e.document.uri);
+    if (t) clearTimeout(t);
+    pending.delete(e.document.uri);
+    analyses.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onHover((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? hover(analysisOf(doc), doc.offsetAt(p.position)) : null;
+  });
+  connection.onCompletion((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? completion(analysisOf(doc), doc.offsetAt(p.position)) : [];
+  });
+  connection.onDefinition((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? definition(analysisOf(doc), doc.offsetAt(p.position), doc.uri) : [];
+  });
+  connection.onDocumentSymbol((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? documentSymbols(analysisOf(doc)) : [];
+  });
+  connection.onFoldingRanges((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? foldingRanges(analysisOf(doc)) : [];
+  });
+  connection.onDocumentFormatting((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? formatting(doc.getText()) : [];
+  });
+
+  documents.listen(connection);
+  connection.listen();
+  return connection;
+}
