@@ -56,7 +56,7 @@ async function measure(b: LoadedBackend, steps: number) {
   const vars = [...model.vars.values()];
   const step = () =>
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => model.loss(x, y), vars);
+      const { value, grads } = model.grads(() => model.loss(x, y));
       opt.apply(model.vars, grads, 1e-3, 1, new Map(), new Set());
       return value.dataSync()[0]!;
     });

@@ -152,9 +152,10 @@ export async function runOneCell(
 }
 
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary> {
+  const cells = selectCells(plan, opts.cells);
   const runDir = prepareRunDir(opts.root, plan, opts.backend);
   const results = new Map<string, CellState>();
-  for (const cell of selectCells(plan, opts.cells)) {
+  for (const cell of cells) {
     const out = await runOneCell(cell, runDir, opts.backend, opts.data, opts.onEvent);
     results.set(cell.id, out.state);
   }

@@ -17,6 +17,8 @@ export interface ModelDims {
   readonly context: number;
 }
 
+let nextModelId = 0;
+
 export class Gpt {
   readonly vars = new Map<string, TF.Variable>();
   readonly layers: number;
@@ -33,7 +35,10 @@ export class Gpt {
      */
     jsEmbeddingGrad: boolean,
   ) {
-    for (const [name, a] of params) this.vars.set(name, tf.variable(tf.tensor(a.data, [...a.shape], "float32"), true, name));
+    // tidy disposes the temporary tensors; variables survive it. tfjs variable names are global, so
+    // each model suffixes its own: two models (a growth rebuild, a test) may hold the same parameters.
+    const id = nextModelId++;
+    for (const [name, a] of params) this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(a.data, [...a.shape], "float32"), true, `${name}@${id}`)));
     this.layers = depthOf(params);
     this.ops = makeOps(tf, jsEmbeddingGrad);
   }
@@ -119,9 +124,17 @@ export class Gpt {
     return this.ops.crossEntropy(this.logits(inputs), targets);
   }
 
+  /** The value of `f` and its gradient for every parameter, keyed by parameter name. */
+  grads(f: () => TF.Scalar): { value: TF.Scalar; grads: Record<string, TF.Tensor> } {
+    const { value, grads } = this.tf.variableGrads(f, [...this.vars.values()]);
+    const byParam: Record<string, TF.Tensor> = {};
+    for (const [k, g] of Object.entries(grads)) byParam[k.slice(0, k.lastIndexOf("@"))] = g;
+    return { value, grads: byParam };
+  }
+
   /** Overwrites weights in place (same names and shapes), e.g. after masks changed. */
   assign(params: Params): void {
-    for (const [name, a] of params) this.v(name).assign(this.tf.tensor(a.data, [...a.shape], "float32"));
+    for (const [name, a] of params) this.tf.tidy(() => this.v(name).assign(this.tf.tensor(a.data, [...a.shape], "float32")));
   }
 
   /** The current weights as plain arrays (for checkpoints, growth and pruning). */

@@ -30,7 +30,7 @@ export class Optimizer {
   private slot(map: Map<string, TF.Variable>, name: string, like: TF.Tensor): TF.Variable {
     let s = map.get(name);
     if (!s) {
-      s = this.tf.variable(this.tf.zerosLike(like), false);
+      s = this.tf.tidy(() => this.tf.variable(this.tf.zerosLike(like), false));
       map.set(name, s);
     }
     return s;
@@ -105,7 +105,7 @@ export class Optimizer {
       const m = /^opt\.(m|v)\.(.+)$/.exec(key);
       if (!m) continue;
       const map = m[1] === "m" ? this.m : this.v;
-      map.set(m[2]!, this.tf.variable(this.tf.tensor(a.data, [...a.shape]), false));
+      map.set(m[2]!, this.tf.tidy(() => this.tf.variable(this.tf.tensor(a.data, [...a.shape]), false)));
     }
   }
 

@@ -27,7 +27,8 @@ export function sparsityAt(rule: Magnitude, token: number): number {
 
 /** Whether a magnitude rule updates its masks at this token: every `every` tokens within [start, end]. */
 export function pruneDue(rule: Magnitude, token: number): boolean {
-  return token >= rule.start && token <= rule.end && (token - rule.start) % rule.every === 0;
+  // The end always counts, so the final sparsity is reached even when the span is no multiple of `every`.
+  return token >= rule.start && token <= rule.end && ((token - rule.start) % rule.every === 0 || token === rule.end);
 }
 
 /**

@@ -153,11 +153,10 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       const batch = sampler.batch(step);
       const lr = lrAt(schedule, step) * dyn.lrFactor(step);
       const frozen = dyn.frozenAt(step);
-      const vars = [...model.vars.values()];
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(batch.inputs, [B, T], "int32");
         const y = tf.tensor1d(batch.targets, "int32");
-        const { value, grads } = tf.variableGrads(() => model.loss(x, y), vars);
+        const { value, grads } = model.grads(() => model.loss(x, y));
         const gradNorm = optimizer.apply(model.vars, grads, lr, cell.train.clip, maskTensors, frozen);
         return { value: value.dataSync()[0]!, gradNorm };
       });

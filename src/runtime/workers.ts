@@ -47,8 +47,8 @@ export interface ParallelOptions {
 }
 
 export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promise<RunSummary> {
-  const runDir = prepareRunDir(opts.root, plan, opts.backend);
   const queue: Cell[] = selectCells(plan, opts.cells);
+  const runDir = prepareRunDir(opts.root, plan, opts.backend);
   const byId = new Map(queue.map((c) => [c.id, c]));
   const results = new Map<string, CellState>();
   const n = Math.max(1, Math.min(opts.jobs, queue.length));

@@ -34,7 +34,7 @@ describe("the model", () => {
     const losses: number[] = [];
     const vars = [...model.vars.values()];
     for (let i = 0; i < 30; i++) {
-      const { value, grads } = tf.variableGrads(() => model.loss(inputs, targets), vars);
+      const { value, grads } = model.grads(() => model.loss(inputs, targets));
       losses.push(value.dataSync()[0]!);
       opt.apply(model.vars, grads, 3e-3, 1, new Map(), new Set());
       value.dispose();
@@ -51,5 +51,17 @@ describe("the model", () => {
     expect(m("blocks.0.mlp.fc.w")).toBe(false);
     expect(patternMatcher("blocks.*.mlp.**")("blocks.0.mlp.fc.w")).toBe(true);
     expect(m("blocks.0.attn.qkv")).toBe(false);
+  });
+});
+
+describe("memory", () => {
+  it("building and disposing a model leaves no tensors behind", async () => {
+    const { tf } = await loadBackend("wasm");
+    const shape = shapeOf(1, 32, 4, 4, 256, 16);
+    const before = tf.memory().numTensors;
+    const model = new Gpt(tf, shape, initParams(shape, 1, 3), true);
+    model.assign(initParams(shape, 1, 4));
+    model.dispose();
+    expect(tf.memory().numTensors - before).toBe(0);
   });
 });

@@ -100,7 +100,7 @@ describe("the model against an independent PyTorch reference", () => {
       const targets = tf.tensor1d(fixture.targets.flat(), "int32");
       try {
         const names = [...model.vars.keys()];
-        const { value, grads } = tf.variableGrads(() => model.loss(inputs, targets), [...model.vars.values()]);
+        const { value, grads } = model.grads(() => model.loss(inputs, targets));
         const loss = value.dataSync()[0]!;
         const lossRel = Math.abs(loss - fixture.loss) / Math.abs(fixture.loss);
         const report: string[] = [`loss ${loss} vs ${fixture.loss} (rel ${lossRel.toExponential(2)})`];
