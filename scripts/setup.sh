@@ -10,8 +10,9 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-# System packages used by the test suite. Listed here, installed only when missing.
-apt_packages=()
+# System packages used by the test suite (chromium: the report test renders HTML headless).
+# Listed here, installed only when missing.
+apt_packages=(chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

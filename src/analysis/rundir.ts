@@ -215,10 +215,11 @@ function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
           break;
         }
         case "event": {
-          const nameField = ["event", "type", "op", "name"].map((k) => r[k]).find((v) => typeof v === "string") as string | undefined;
+          const nameKey = ["event", "type", "op", "name"].find((k) => typeof r[k] === "string");
+          const nameField = nameKey === undefined ? undefined : (r[nameKey] as string);
           const detail = Object.entries(r)
-            .filter(([k]) => !["kind", "step", "tokens", "flops"].includes(k))
-            .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+            .filter(([k]) => !["kind", "step", "tokens", "flops", nameKey].includes(k))
+            .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : typeof v === "number" && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v)}`)
             .join(", ");
           events.push({ kind: "event", step, tokens, name: nameField ?? "event", detail, raw: r });
           break;

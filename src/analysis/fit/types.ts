@@ -15,6 +15,25 @@ export interface FitOptions {
    */
   readonly groups?: readonly (string | number)[];
   readonly seed?: number;
+  /**
+   * Huber delta on log y. Default: 1e-3 for the Chinchilla law (Hoffmann et al.'s choice), and
+   * Infinity (least squares on log y) for the power law, whose seed noise is close to Gaussian on
+   * the log scale: there least squares recovers alpha about twice as precisely (see laws.ts).
+   * The broken power law is always least squares (BIC needs its Gaussian likelihood).
+   */
+  readonly huberDelta?: number;
+  /** Leave-one-unit-out error in Goodness (a refit per unit). Default true; false gives null, for speed. */
+  readonly loo?: boolean;
+  /** Column names for messages, e.g. { x: "params", y: "loss" }. Default x, x2, y. */
+  readonly labels?: { readonly x?: string; readonly x2?: string; readonly y?: string };
+}
+
+/** Options of the broken power law. */
+export interface BrokenFitOptions extends FitOptions {
+  /** Largest number of breaks tried (0..maxBreaks). Default 2. */
+  readonly maxBreaks?: number;
+  /** How the number of breaks is chosen. Default "bic". */
+  readonly criterion?: "bic" | "heldout";
 }
 
 export interface Goodness {

@@ -129,7 +129,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
         breakSpecs.push({ kind: "breaks", law: "broken", y: a.y, xs: [a.x], by: a.by, max: a.max, origin: "plan" });
         break;
       case "compare":
-        compareSpecs.push({ subjects: a.subjects, baseline: a.baseline, at: a.at, target: a.target, origin: "plan" });
+        compareSpecs.push({ axis: a.axis, subjects: a.subjects, baseline: a.baseline, at: a.at, target: a.target, origin: "plan" });
         break;
       case "progression":
         if ((X_KINDS as readonly string[]).includes(a.x) && (a.y === "curriculum" || a.y === "stage")) progSpecs.push({ y: a.y, x: a.x as XKind, origin: "plan" });
@@ -143,6 +143,19 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
     if (!fitSpecs.some((s) => fitId(s) === fitId(spec))) fitSpecs.push(spec);
   }
   const fits = fitSpecs.map((s) => runFit(run, s, settings));
+  // Too few points per curriculum for a law (e.g. three sizes and one seed): fit all curricula together as well.
+  if (opts.fitter && names.length > 1) {
+    for (const x of ["params", "flops"] as const) {
+      const perCurriculum = fits.find((f) => f.law === "power_law" && f.y === "loss" && f.xs.length === 1 && f.xs[0] === x && f.by[0] === "curriculum");
+      if (!perCurriculum || !perCurriculum.groups.length || perCurriculum.groups.some((g) => g.fit)) continue;
+      const pooled: FitSpec = { kind: "fit", law: "power_law", y: "loss", xs: [x], by: varied, origin: "report" };
+      if (fits.some((f) => fitId(f) === fitId(pooled))) continue;
+      const r = runFit(run, pooled, settings);
+      if (r.groups.some((g) => g.fit)) {
+        fits.push({ ...r, notes: [...r.notes, `no per-curriculum fit could be made (${perCurriculum.groups[0]!.error?.message ?? "too few points"}), so the curricula are fitted together: the curve is their common trend, not either's own`] });
+      }
+    }
+  }
   const breaks = breakSpecs.map((s) => runFit(run, s, settings));
 
   // Per stage.

@@ -34,12 +34,23 @@ export function groupValue(cell: Cell, key: string): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
-/** Key of everything that identifies a cell but the curriculum, size and seed: cells that may be compared. */
-export function contextKey(cell: Cell): string {
-  return Object.keys(cell.axes)
-    .filter((k) => k !== "curriculum")
+/** A cell's value on a grid axis ("curriculum" included), as a string. */
+export function axisValue(cell: Cell, axis: string): string {
+  if (axis === "curriculum") return curriculumOf(cell);
+  const v = cell.axes[axis];
+  return v === undefined ? "" : String(v);
+}
+
+/**
+ * Key of everything that identifies a cell but one axis (the curriculum by default), its size and
+ * seed: cells with the same key may be compared along that axis.
+ */
+export function contextKey(cell: Cell, axis = "curriculum"): string {
+  const keys = Object.keys(cell.axes).filter((k) => k !== axis);
+  if (axis !== "curriculum" && !keys.includes("curriculum")) keys.push("curriculum");
+  return keys
     .sort()
-    .map((k) => `${k}=${String(cell.axes[k])}`)
+    .map((k) => `${k}=${k === "curriculum" ? curriculumOf(cell) : String(cell.axes[k])}`)
     .join(",");
 }
 
@@ -68,10 +79,6 @@ export function lossOf(ev: EvalRecord | undefined, sel: LossSelector): number {
   }
 }
 
-export function selectorName(sel: LossSelector): string {
-  return sel.kind === "mean" ? "loss" : sel.kind === "source" ? `loss.${sel.name}` : `loss[${sel.label}]`;
-}
-
 /** The eval curve of a cell against tokens or FLOPs, in increasing x, finite losses only. */
 export function evalCurve(run: CellRun, x: "tokens" | "flops", sel: LossSelector = { kind: "mean" }): CurvePoint[] {
   return run.evals
@@ -83,10 +90,6 @@ export function evalCurve(run: CellRun, x: "tokens" | "flops", sel: LossSelector
 /** Difficulty bucket labels seen in a set of cells, in first-seen order (buckets are ordered easy to hard). */
 export function bucketLabels(runs: readonly CellRun[]): string[] {
   return unique(runs.flatMap((r) => (finalEval(r)?.by_bucket ?? []).map((b) => b.label)));
-}
-
-export function sourceNames(runs: readonly CellRun[]): string[] {
-  return unique(runs.flatMap((r) => Object.keys(finalEval(r)?.by_source ?? {})));
 }
 
 export function stagesOf(cell: Cell): readonly PlanStage[] {
@@ -121,8 +124,4 @@ export function referenceCurriculum(run: RunData): { name: string; why: string }
   const shuffled = run.plan.cells.find((c) => c.curriculum.kind === "shuffled");
   if (shuffled) return { name: curriculumOf(shuffled), why: "the shuffled control" };
   return { name: names[0]!, why: "the first curriculum (the plan names no baseline)" };
-}
-
-export function label(run: CellRun): string {
-  return run.cell.label;
 }

@@ -7,9 +7,11 @@
  */
 import type { CellRun, RunData } from "../rundir.js";
 import { differenceInterval, type Estimate, firstCrossing, interpLogX, logTInterval, mean } from "../stats.js";
-import { bucketLabels, contextKey, curricula, curriculumOf, evalCurve, finalEval, type LossSelector, sizesOf } from "./cells.js";
+import { axisValue, bucketLabels, contextKey, evalCurve, finalEval, type LossSelector, sizesOf, unique } from "./cells.js";
 
 export interface CompareSpec {
+  /** The grid axis compared along: "curriculum" (the default), or e.g. "grow". */
+  readonly axis?: string;
   readonly subjects: readonly string[];
   readonly baseline: string;
   readonly at: "flops" | "tokens";
@@ -60,6 +62,8 @@ export interface CompareRow {
 }
 
 export interface Comparison {
+  /** The axis compared along ("curriculum" unless the plan said otherwise). */
+  readonly axis: string;
   readonly subject: string;
   readonly baseline: string;
   readonly at: "flops" | "tokens";
@@ -72,22 +76,24 @@ export interface Comparison {
 }
 
 export function runCompare(run: RunData, spec: CompareSpec): Comparison[] {
-  const names = curricula(run);
+  const axis = spec.axis ?? "curriculum";
+  const names = unique(run.plan.cells.map((c) => axisValue(c, axis)));
+  const label = axis === "curriculum" ? "curriculum" : `${axis} =`;
   const out: Comparison[] = [];
   for (const subject of spec.subjects) {
     const notes: string[] = [];
-    const base = { subject, baseline: spec.baseline, at: spec.at, target: spec.target, origin: spec.origin, target_source: spec.target !== null ? "the plan" : "the baseline's final loss (per seed)" };
+    const base = { axis, subject, baseline: spec.baseline, at: spec.at, target: spec.target, origin: spec.origin, target_source: spec.target !== null ? "the plan" : "the baseline's final loss (per seed)" };
     if (!names.includes(spec.baseline) || !names.includes(subject)) {
-      notes.push(`no cells of curriculum \`${!names.includes(subject) ? subject : spec.baseline}\` in the plan`);
+      notes.push(`no cells of ${label} \`${!names.includes(subject) ? subject : spec.baseline}\` in the plan`);
       out.push({ ...base, rows: [], buckets: [], notes });
       continue;
     }
     const rows: CompareRow[] = [];
     const buckets: CompareRow[] = [];
-    const contexts = [...new Set(run.cells.filter((c) => curriculumOf(c.cell) === subject).map((c) => contextKey(c.cell)))];
+    const contexts = [...new Set(run.cells.filter((c) => axisValue(c.cell, axis) === subject).map((c) => contextKey(c.cell, axis)))];
     for (const ctx of contexts) {
       for (const { size, params } of sizesOf(run.plan.cells)) {
-        const pick = (cur: string) => run.cells.filter((c) => curriculumOf(c.cell) === cur && c.cell.size === size && contextKey(c.cell) === ctx);
+        const pick = (v: string) => run.cells.filter((c) => axisValue(c.cell, axis) === v && c.cell.size === size && contextKey(c.cell, axis) === ctx);
         const subjAll = pick(subject);
         const baseAll = pick(spec.baseline);
         if (!subjAll.length) continue;

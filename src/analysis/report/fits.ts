@@ -4,8 +4,8 @@
  * fitting module's parameter intervals and a bootstrap band for plotting. Also the broken power
  * law fits (`breaks`). Every failure becomes a note on its group, never an exception.
  */
-import type { AnyFit, BrokenFit } from "../fit/types.js";
-import type { CellRun, EvalRecord, RunData } from "../rundir.js";
+import type { AnyFit } from "../fit/types.js";
+import type { EvalRecord, RunData } from "../rundir.js";
 import { formatNumber } from "./svg.js";
 import { type Band, bootstrapBand, type Fitter, fitFailure, logGrid, predict } from "./fitter.js";
 import { evalNearest, finalEval, groupValue, type LossSelector, lossOf, stagesOf, unique, type XKind, xOf } from "./cells.js";
@@ -192,7 +192,7 @@ function fitGroup(spec: FitSpec, key: Record<string, string>, points: readonly F
   const x = points.map((p) => p.x);
   const y = points.map((p) => p.y);
   const groups = points.map((p) => p.size);
-  const opts = { bootstrap: settings.bootstrap, groups, seed: settings.seed };
+  const opts = { bootstrap: settings.bootstrap, groups, seed: settings.seed, labels: { x: spec.xs[0] ?? "x", ...(spec.xs[1] ? { x2: spec.xs[1] } : {}), y: spec.y } };
   let fit: AnyFit;
   try {
     if (spec.law === "chinchilla") fit = fitter.chinchilla(x, points.map((p) => p.x2 ?? NaN), y, opts);
@@ -211,29 +211,13 @@ function fitGroup(spec: FitSpec, key: Record<string, string>, points: readonly F
     curve = grid.map((g) => ({ x: g, y: predict(fit, g) })).filter((p) => Number.isFinite(p.y));
     if (fit.law === "power" && settings.bootstrap > 0 && settings.band !== false) {
       const B = Math.min(settings.bootstrap, 200);
-      band = bootstrapBand((bx, by) => fitter.powerLaw(bx, by, { bootstrap: 0, seed: settings.seed }), x, y, groups, grid, B, settings.seed + 1);
+      band = bootstrapBand((bx, by) => fitter.powerLaw(bx, by, { bootstrap: 0, loo: false, seed: settings.seed }), x, y, groups, grid, B, settings.seed + 1);
       if (band && band.points.length === 0) notes.push(`no band: only ${band.fitted} of ${band.tried} bootstrap resamples could be fitted`);
+      else if (band) notes.push(`band: pointwise 95% from ${band.fitted} refits, resampling ${band.method}`);
       else if (!band) notes.push("no band: fewer than two sizes to resample");
     }
   }
   const nParams = fit.law === "power" ? 3 : fit.law === "chinchilla" ? 5 : Object.keys(fit.params).length;
-  if (distinct.length <= nParams) notes.push(`${distinct.length} distinct ${spec.xs[0]} values for ${nParams} parameters: the law interpolates the points, so its intervals and band say little`);
+  if (distinct.length <= nParams) notes.push(`${distinct.length} distinct ${spec.xs[0]} values for ${nParams} parameters: nothing is left over to test the law's shape, so its intervals and band say little`);
   return { ...base, fit, error: null, curve, band };
-}
-
-/** The breaks found by broken power law fits, for marking on plots. */
-export function breaksOf(analyses: readonly FitAnalysis[]): { x: string; group: string; y: string; at: number; interval: readonly [number, number] | null }[] {
-  const out: { x: string; group: string; y: string; at: number; interval: readonly [number, number] | null }[] = [];
-  for (const a of analyses) {
-    for (const g of a.groups) {
-      if (g.fit?.law !== "broken") continue;
-      for (const b of (g.fit as BrokenFit).breaks) out.push({ x: a.xs[0] ?? "", group: g.label, y: a.y, at: b.x, interval: b.interval });
-    }
-  }
-  return out;
-}
-
-/** Cells a fit cannot use, for the report's notes. */
-export function unusable(runs: readonly CellRun[]): CellRun[] {
-  return runs.filter((r) => !r.finished);
 }

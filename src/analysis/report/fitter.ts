@@ -46,7 +46,7 @@ export interface Band {
   /** Resamples that could be fitted, of those tried. */
   readonly fitted: number;
   readonly tried: number;
-  readonly method: "seeds within sizes" | "sizes";
+  readonly method: "points within sizes" | "sizes";
 }
 
 /**
@@ -72,7 +72,7 @@ export function bootstrapBand(
   const members = new Map(ids.map((id) => [id, [] as number[]]));
   groups.forEach((g, i) => members.get(g)!.push(i));
   const stratified = [...members.values()].some((m) => m.length >= 2);
-  const method = stratified ? "seeds within sizes" : "sizes";
+  const method = stratified ? "points within sizes" : "sizes";
   const rng = new SeededRandom(seed);
   const preds: number[][] = grid.map(() => []);
   let fitted = 0;

@@ -2,9 +2,17 @@
 import type { RunData } from "../rundir.js";
 import { mean } from "../stats.js";
 import type { Analysis } from "./analyze.js";
-import { curricula, curriculumOf, sizesOf, stagesOf } from "./cells.js";
+import type { Cell } from "../../plan/types.js";
+import { curricula, curriculumOf, sizesOf, stagesOf, variedAxes } from "./cells.js";
 import type { FitAnalysis } from "./fits.js";
+import type { Crossover } from "./progression.js";
 import { color, formatNumber, type Marker, type PlotSpec, type Series } from "./svg.js";
+
+/** The sign changes worth marking: those observed between measured sizes, else the trend's if inside the measured range. */
+function shownCrossovers(cs: readonly Crossover[]): Crossover[] {
+  const observed = cs.filter((c) => c.kind === "observed");
+  return observed.length ? observed : cs.filter((c) => c.kind === "trend" && c.within);
+}
 
 export function plotId(s: string): string {
   return s.replace(/[^A-Za-z0-9_-]+/g, "-");
@@ -23,7 +31,7 @@ function curriculumOfGroup(key: Readonly<Record<string, string>>): string | unde
 /** The standard fit against x (by curriculum and the varied axes), else the first plan fit against x alone. */
 function fitFor(a: Analysis, x: string): FitAnalysis | undefined {
   const one = a.fits.filter((f) => f.kind === "fit" && f.law === "power_law" && f.y === "loss" && f.xs.length === 1 && f.xs[0] === x);
-  return one.find((f) => f.origin === "report") ?? one[0];
+  return one.find((f) => f.by.includes("curriculum") && f.origin === "report") ?? one.find((f) => f.by.includes("curriculum")) ?? one[0];
 }
 
 function scalingPlot(run: RunData, a: Analysis, x: "params" | "flops", id: string): PlotSpec {
@@ -45,14 +53,17 @@ function scalingPlot(run: RunData, a: Analysis, x: "params" | "flops", id: strin
       ...(g.band && g.band.points.length ? { band: g.band.points } : {}),
     });
   });
+  // A fit of all curricula together (made when none could be fitted alone): its curve and band, no points of its own.
+  const pooled = a.fits.find((f) => f !== fit && f.origin === "report" && f.xs.length === 1 && f.xs[0] === x && !f.by.includes("curriculum") && f.groups.some((g) => g.fit));
+  for (const g of pooled?.groups ?? []) {
+    if (!g.curve) continue;
+    series.push({ name: `all curricula${g.label === "all" ? "" : ` (${g.label})`}: pooled fit`, color: "#666", dashed: true, line: g.curve, ...(g.band && g.band.points.length ? { band: g.band.points } : {}) });
+  }
   const markers: Marker[] = [];
   for (const p of a.progression) {
     if (p.x !== x || p.y !== "curriculum") continue;
     for (const t of p.trends) {
-      for (const c of t.crossovers) {
-        if (c.kind === "trend" && !c.within) continue;
-        markers.push({ value: c.x, label: `${t.name} = ${t.reference} (${c.kind})`, kind: "crossover", color: col(t.name) });
-      }
+      for (const c of shownCrossovers(t.crossovers)) markers.push({ value: c.x, label: `${t.name} = ${t.reference} (${c.kind})`, kind: "crossover", color: col(t.name) });
     }
   }
   for (const b of a.breaks) {
@@ -74,7 +85,7 @@ function scalingPlot(run: RunData, a: Analysis, x: "params" | "flops", id: strin
     series,
     markers,
     emptyText: fit ? "no finished cells to plot" : "no fit",
-    caption: `One point per finished cell (final heldout loss); lines: ${fit ? fit.id : "no fit"}, with a 95% bootstrap band where the data allow one. Dashed verticals: critical points (sign changes of the curriculum gap, breaks).`,
+    caption: `One point per finished cell (final heldout loss); lines: ${[fit, pooled].filter((f) => f?.groups.some((g) => g.fit)).map((f) => f!.id).join(" and ") || "no fit could be made (see the table)"}, with a 95% bootstrap band where the data allow one. Dashed verticals: critical points (sign changes of the curriculum gap, breaks).`,
   };
 }
 
@@ -160,7 +171,7 @@ function progressionPlot(a: Analysis): PlotSpec {
         points: t.points.map((q) => ({ x: q.x, y: q.gap, title: `${name} at ${q.size}: ${q.gap.toFixed(4)} vs ${t.reference}` })),
         ...(line ? { line } : {}),
       });
-      for (const cr of t.crossovers) if (cr.kind === "observed" || cr.within) markers.push({ value: cr.x, label: `${t.name}: sign change`, kind: "crossover", color: c });
+      for (const cr of shownCrossovers(t.crossovers)) markers.push({ value: cr.x, label: `${t.name}: sign change (${cr.kind})`, kind: "crossover", color: c });
     }
   }
   const x = a.progression[0]?.x ?? "params";
@@ -179,8 +190,17 @@ function progressionPlot(a: Analysis): PlotSpec {
   };
 }
 
+/** A cell's line name in training plots: its curriculum, and the other axes that vary (seeds share a line name). */
+function lineNamer(run: RunData): { name: (cell: Cell) => string; color: (name: string) => string } {
+  const varied = variedAxes(run);
+  const name = (cell: Cell) => [curriculumOf(cell), ...varied.map((k) => `${k}=${String(cell.axes[k] ?? "")}`)].join(", ");
+  const names = [...new Set(run.plan.cells.map(name))];
+  return { name, color: (n) => color(Math.max(0, names.indexOf(n))) };
+}
+
 function trainPlots(run: RunData): PlotSpec[] {
-  const col = palette(run);
+  const namer = lineNamer(run);
+  const col = namer.color;
   const out: PlotSpec[] = [];
   const sizes = sizesOf(run.plan.cells);
   for (const { size, params } of sizes) {
@@ -188,8 +208,9 @@ function trainPlots(run: RunData): PlotSpec[] {
     const series: Series[] = [];
     const markers: Marker[] = [];
     const seenStage = new Set<string>();
+    const events = new Map<string, { tokens: number; name: string; cells: string[]; detail: string; color: string }>();
     for (const c of cells) {
-      const cur = curriculumOf(c.cell);
+      const cur = namer.name(c.cell);
       const status = c.finished ? "" : ` (${c.state})`;
       const train = c.train.filter((r) => r.loss !== null && r.tokens > 0).map((r) => ({ x: r.tokens, y: r.loss! }));
       series.push({ name: cur, color: col(cur), line: train, lineWidth: 1.1, opacity: 0.8, legend: true });
@@ -204,16 +225,25 @@ function trainPlots(run: RunData): PlotSpec[] {
         const key = `${cur}/${st.name}`;
         if (seenStage.has(key)) continue;
         seenStage.add(key);
-        markers.push({ value: st.end, label: `${cur}: end of ${st.name}`, kind: "stage", color: col(cur) });
+        markers.push({ value: st.end, label: `${curriculumOf(c.cell)}: end of ${st.name}`, kind: "stage", color: col(cur) });
       }
+      // One marker per event and token count: seeds usually grow or prune at the same point.
       for (const ev of c.events) {
         const t = ev.tokens ?? (ev.step !== null ? ev.step * c.cell.budget.tokens_per_step : null);
-        if (t !== null && t > 0) markers.push({ value: t, label: `${ev.name} (${c.cell.label})${ev.detail ? `: ${ev.detail}` : ""}`, kind: "event", color: col(cur) });
+        if (t === null || !(t > 0)) continue;
+        const key = `${t}|${ev.name}|${ev.detail}`;
+        const e = events.get(key) ?? { tokens: t, name: ev.name, cells: [], detail: ev.detail, color: col(cur) };
+        e.cells.push(c.cell.label);
+        events.set(key, e);
       }
       if (c.state === "diverged") {
         const last = c.train.at(-1);
         if (last) markers.push({ value: last.tokens, label: `${c.cell.label} diverged`, kind: "diverged", color: "#c00" });
       }
+    }
+    for (const e of events.values()) {
+      const who = e.cells.length === 1 ? e.cells[0]! : `${e.cells.length} cells: ${e.cells.join(", ")}`;
+      markers.push({ value: e.tokens, label: `${e.name} (${who})${e.detail ? `: ${e.detail}` : ""}`, kind: "event", color: e.color });
     }
     out.push({
       id: `plot-train-${plotId(size)}`,

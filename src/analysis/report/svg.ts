@@ -123,9 +123,12 @@ export function linearTicks(lo: number, hi: number, count = 5): Tick[] {
   const step = niceStep(hi - lo, count);
   const out: Tick[] = [];
   const first = Math.ceil(lo / step - 1e-9) * step;
+  // Plain decimals at the step's precision (0.005, not 5e-3) unless the values are large.
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (String(Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(3))).includes(".") ? 1 : 0));
+  const big = Math.max(Math.abs(lo), Math.abs(hi)) >= 1e4;
   for (let v = first; v <= hi + step * 1e-9; v += step) {
     const r = Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12));
-    out.push({ value: r, label: formatNumber(r, 4) });
+    out.push({ value: r, label: big ? formatNumber(r, 4) : r.toFixed(Math.min(decimals, 10)) });
   }
   return out;
 }
@@ -159,7 +162,7 @@ export function logTicks(lo: number, hi: number): Tick[] {
   if (fine.length >= 3 && fine.length <= 10) {
     // Label 1, 2, 3 and 5 times a power of ten (the others crowd at the top of a decade).
     const major = multiples([1, 2, 3, 5]);
-    return fine.map((v) => ({ value: v, label: major.length >= 2 && !major.includes(v) ? null : formatNumber(v) }));
+    return fine.map((v) => ({ value: v, label: fine.length > 5 && major.length >= 2 && !major.includes(v) ? null : formatNumber(v) }));
   }
   return linearTicks(lo, hi, 4).filter((t) => t.value > 0);
 }

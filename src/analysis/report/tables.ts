@@ -75,7 +75,7 @@ function goodness(g: FitGroup): string[] {
 
 export function fitTable(a: FitAnalysis): Table {
   const n = (g: FitGroup) => String(g.points.length);
-  const why = (g: FitGroup) => (g.error ? `${g.error.message}${g.error.help ? ` (${g.error.help})` : ""}` : g.notes.join("; "));
+  const why = (g: FitGroup) => (g.error ? `${g.error.message}${g.error.help ? ` — ${g.error.help}` : ""}` : g.notes.join("; "));
   if (a.law === "chinchilla") {
     return {
       headers: ["group", "n", "E", "A", "alpha", "B", "beta", "R²", "RMSE (log)", "LOO MAE (log)", "note"],
@@ -203,9 +203,10 @@ export function sections(a: Analysis): Section[] {
   // Comparisons.
   const cmpTables: Table[] = [];
   for (const c of a.comparisons) {
-    const head = `${c.subject} vs ${c.baseline} at equal ${c.at}${c.origin === "report" ? " (standard)" : " (plan)"}; target: ${c.target !== null ? fmt(c.target) : c.target_source}`;
+    const side = (v: string) => (c.axis === "curriculum" ? v : `${c.axis}=${v}`);
+    const head = `${side(c.subject)} vs ${side(c.baseline)} at equal ${c.at}${c.origin === "report" ? " (standard)" : " (plan)"}; target: ${c.target !== null ? fmt(c.target) : c.target_source}`;
     cmpTables.push({ ...compareRows(c.rows, c.at, false), title: head });
-    if (c.buckets.length) cmpTables.push({ ...compareRows(c.buckets, c.at, true), title: `${c.subject} vs ${c.baseline} per difficulty bucket (target: the baseline's final loss in the bucket)` });
+    if (c.buckets.length) cmpTables.push({ ...compareRows(c.buckets, c.at, true), title: `${side(c.subject)} vs ${side(c.baseline)} per difficulty bucket (target: the baseline's final loss in the bucket)` });
   }
   out.push({
     id: "compare",
@@ -287,7 +288,7 @@ export function sections(a: Analysis): Section[] {
       progTables.push({
         title: `${p.id}: trend of the gap to ${p.reference?.name ?? "the reference"} across sizes, gap = a + b·log10(${p.x})`,
         headers: ["entry", ...(p.trends.some((t) => t.context) ? ["setting"] : []), "gaps by size", "a", "b per decade (95% CI)", "R²", "sign change"],
-        right: p.trends.some((t) => t.context) ? [4, 6] : [3, 5],
+        right: p.trends.some((t) => t.context) ? [3, 4, 5] : [2, 3, 4],
         rows: p.trends.map((t) => [
           t.name,
           ...(p.trends.some((x) => x.context) ? [t.context] : []),

@@ -18,7 +18,7 @@ function wholeNumber(name: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
-export function reportCommand(io: Io, dir: string, opts: ReportCommandOptions, fitter: Fitter | null = defaultFitter): number {
+export function reportCommand(io: Io, dir: string, opts: ReportCommandOptions, fitter: Fitter = defaultFitter): number {
   const target = resolve(io.cwd, dir);
   const bootstrap = wholeNumber("--bootstrap", opts.bootstrap, 200);
   const seed = wholeNumber("--seed", opts.seed, 0);

@@ -76,6 +76,19 @@ describe("compare", () => {
     }
   });
 
+  it("compares along another axis of the grid (grown against from-scratch)", () => {
+    // The same cells, relabelled: one curriculum, and an axis `grow` that was the curriculum before.
+    const relabel = (c: (typeof run.cells)[number]) => {
+      const grow = c.cell.axes["curriculum"] === "syllabus" ? "on" : "off";
+      return { ...c, cell: { ...c.cell, axes: { curriculum: "shuffled", grow } } };
+    };
+    const byAxis = { ...run, plan: { ...run.plan, cells: run.plan.cells.map((cell) => relabel({ cell } as never).cell) }, cells: run.cells.map(relabel) };
+    const [c] = runCompare(byAxis, { axis: "grow", subjects: ["on"], baseline: "off", at: "flops", target: null, origin: "plan" });
+    expect(c!.axis).toBe("grow");
+    expect(c!.rows).toHaveLength(3);
+    for (const r of c!.rows) expect(r.diff.mean).toBeCloseTo(-0.05, 9);
+  });
+
   it("gives the ratio of tokens to reach the baseline's final loss, interpolated in log tokens", () => {
     const [c] = runCompare(run, { subjects: ["syllabus"], baseline: "shuffled", at: "flops", target: null, origin: "plan" });
     for (const r of c!.rows) {

@@ -177,6 +177,22 @@ describe("cgx report", () => {
     expect(bad.stderr).toContain("--bootstrap must be a whole number");
   });
 
+  it("registers `cgx fit` with its options", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cgx-fit-"));
+    writeFileSync(join(dir, "t.csv"), "params,loss,size\n1e4,3.1,a\n3e4,2.8,b\n1e5,2.6,c\n3e5,2.45,d\n1e6,2.36,e\n");
+    const io = memoryIo(dir);
+    expect(await main(["node", "cgx", "fit", "t.csv", "--x", "params", "--y", "loss", "--law", "power", "--bootstrap", "10", "--seed", "1", "--group", "size", "--json"], io)).toBe(0);
+    const fit = JSON.parse(io.stdout);
+    expect(fit.law).toBe("power");
+    expect(fit.alpha).toBeGreaterThan(0);
+    const broken = memoryIo(dir);
+    expect(await main(["node", "cgx", "fit", "t.csv", "--x", "params", "--y", "loss", "--law", "broken", "--max-breaks", "1", "--bootstrap", "0", "--json"], broken)).toBe(0);
+    expect(JSON.parse(broken.stdout).law).toBe("broken");
+    const chin = memoryIo(dir);
+    expect(await main(["node", "cgx", "fit", "t.csv", "--x", "params", "--y", "loss", "--law", "chinchilla"], chin)).toBe(1);
+    expect(chin.stderr).toContain("--x2");
+  });
+
   it("keeps the analysis independent of the compiler and the runtime", () => {
     const files: string[] = [];
     const walk = (d: string) => {
@@ -198,4 +214,29 @@ describe("cgx report", () => {
     const w = writeReport(dir, { fitter: null, bootstrap: 0 });
     expect(readFileSync(join(dir, "report.md"), "utf8")).toBe(w.markdown);
   });
+});
+
+describe("report with the fitting module", () => {
+  it("recovers a known power law per curriculum, with intervals and a band", async () => {
+    const { defaultFitter } = await import("../../../src/analysis/report/fitter-default.js");
+    const sizes = [1e4, 3e4, 1e5, 3e5, 1e6].map((p) => [`p${p}`, p] as const);
+    // L = E + A N^-alpha with E = 2, A = 30, alpha = 0.3; the curriculum shifts E; seeds add a little noise.
+    const law = (a: LossArgs) => (a.curriculum === "syllabus" ? 1.95 : 2) + 30 * a.params ** -0.3 + 4 * (a.tokens / 1000) ** -0.8 + 0.004 * (a.seed - 0.5) * Math.sin(a.params);
+    const run = loadRun(writeSyntheticRun({ ...BASE, sizes, analyses: [], loss: law }));
+    const t0 = performance.now();
+    const a = analyze(run, { fitter: defaultFitter, bootstrap: 30 });
+    const ms = performance.now() - t0;
+    const f = a.fits.find((x) => x.id === "power_law(loss ~ params) by curriculum")!;
+    const shuffled = f.groups.find((g) => g.label === "curriculum=shuffled")!;
+    expect(shuffled.error).toBeNull();
+    const fit = shuffled.fit!;
+    if (fit.law !== "power") throw new Error("not a power law");
+    // The final loss also holds the tokens term at 400k tokens: 4 * 400^-0.8 = 0.033.
+    expect(fit.E).toBeCloseTo(2 + 4 * 400 ** -0.8, 1);
+    expect(fit.alpha).toBeGreaterThan(0.25);
+    expect(fit.alpha).toBeLessThan(0.35);
+    expect(fit.intervals.alpha).not.toBeNull();
+    expect(shuffled.band!.points.length).toBeGreaterThan(10);
+    expect(ms).toBeLessThan(30_000);
+  }, 60_000);
 });

@@ -19,6 +19,10 @@ describe("svg plot module", () => {
     expect(narrow.length).toBeGreaterThanOrEqual(2);
     expect(narrow.every((x) => x.label !== null && x.value >= 2.2 && x.value <= 2.9)).toBe(true);
     expect(linearTicks(0, 1).map((x) => x.value)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(linearTicks(-0.004, 0.012).map((x) => x.label)).toEqual(["0.000", "0.005", "0.010"]);
+    expect(linearTicks(-0.03, 0.02).map((x) => x.label)).toEqual(["-0.03", "-0.02", "-0.01", "0.00", "0.01", "0.02"]);
+    expect(linearTicks(0, 0.05, 2).map((x) => x.label)).toEqual(["0.000", "0.025", "0.050"]);
+    expect(linearTicks(0, 800_000).map((x) => x.label)).toEqual(["0", "200k", "400k", "600k", "800k"]);
   });
 
   it("maps log scales by decades", () => {

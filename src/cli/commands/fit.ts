@@ -1,0 +1,141 @@
+/**
+ * `cgx fit FILE --x COL --y COL --law power|chinchilla|broken`: fits a scaling law to any CSV or
+ * JSON Lines table and prints the parameters with bootstrap intervals (a table, or JSON).
+ */
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { fitBroken, fitChinchilla, fitPowerLaw, FitError, type AnyFit, type Interval } from "../../analysis/fit/index.js";
+import { groupColumn, numericColumn, readTable, TableError, type Table } from "../../analysis/fit/table.js";
+import { type Io, UserError } from "../io.js";
+import { table } from "../table.js";
+
+export interface FitCommandOptions {
+  readonly x?: string;
+  readonly y?: string;
+  /** The second predictor (tokens, D) of a Chinchilla fit. */
+  readonly x2?: string;
+  readonly law?: string;
+  readonly json?: boolean;
+  readonly maxBreaks?: string | number;
+  readonly bootstrap?: string | number;
+  readonly seed?: string | number;
+  /** A column whose equal values are resampled together (e.g. a cell or size id). */
+  readonly group?: string;
+}
+
+const LAWS = ["power", "chinchilla", "broken"] as const;
+type Law = (typeof LAWS)[number];
+
+function wholeNumber(name: string, value: string | number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const v = typeof value === "number" ? value : Number(value.trim() === "" ? NaN : value);
+  if (!Number.isInteger(v) || v < min) throw new UserError(`--${name} must be a whole number >= ${min}, not \`${value}\``);
+  return v;
+}
+
+function load(io: Io, file: string): { display: string; table: Table } {
+  const path = resolve(io.cwd, file);
+  const display = relative(io.cwd, path) || file;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserError(`cannot read \`${file}\`: no such file`, "check the path");
+    if (code === "EISDIR") throw new UserError(`\`${file}\` is a directory, not a table`, "give a .csv or .jsonl file");
+    throw new UserError(`cannot read \`${file}\`: ${(e as Error).message}`);
+  }
+  try {
+    return { display, table: readTable(text, path) };
+  } catch (e) {
+    if (e instanceof TableError) throw new UserError(`${display}: ${e.message}`, e.help);
+    throw e;
+  }
+}
+
+/** A numeric column, positive (the laws are fitted in log space), with line numbers in errors. */
+function positiveColumn(display: string, t: Table, column: string): number[] {
+  let values: number[];
+  try {
+    values = numericColumn(t, column);
+  } catch (e) {
+    if (e instanceof TableError) throw new UserError(`${display}: ${e.message}`, e.help);
+    throw e;
+  }
+  values.forEach((v, i) => {
+    if (v <= 0) throw new UserError(`${display}: line ${t.rows[i]!.line}: \`${column}\` is ${v}, not positive`, "the laws are fitted in log space, so every value must be > 0");
+  });
+  return values;
+}
+
+export function fitCommand(io: Io, file: string, opts: FitCommandOptions): number {
+  const law = (opts.law ?? "power") as Law;
+  if (!LAWS.includes(law)) throw new UserError(`unknown law \`${opts.law}\``, `use one of: ${LAWS.join(", ")}`);
+  if (!opts.x || !opts.y) throw new UserError("give the columns to fit with --x COL and --y COL", "e.g. cgx fit runs.csv --x params --y loss");
+  if (law === "chinchilla" && !opts.x2) throw new UserError("a Chinchilla fit needs the tokens column as --x2 COL", "e.g. --x params --x2 tokens --y loss");
+  if (law !== "chinchilla" && opts.x2) throw new UserError(`--x2 is only for --law chinchilla`);
+  const bootstrap = wholeNumber("bootstrap", opts.bootstrap, 200, 0);
+  const seed = wholeNumber("seed", opts.seed, 0, 0);
+  const maxBreaks = wholeNumber("max-breaks", opts.maxBreaks, 2, 0);
+
+  const { display, table: t } = load(io, file);
+  if (!t.rows.length) throw new UserError(`${display}: the table has no rows`);
+  const x = positiveColumn(display, t, opts.x);
+  const y = positiveColumn(display, t, opts.y);
+  const x2 = opts.x2 ? positiveColumn(display, t, opts.x2) : [];
+  let groups: string[] | undefined;
+  try {
+    groups = opts.group ? groupColumn(t, opts.group) : undefined;
+  } catch (e) {
+    if (e instanceof TableError) throw new UserError(`${display}: ${e.message}`, e.help);
+    throw e;
+  }
+  const base = { bootstrap, seed, ...(groups ? { groups } : {}), labels: { x: opts.x, x2: opts.x2 ?? "x2", y: opts.y } };
+
+  let fit: AnyFit;
+  try {
+    fit = law === "power" ? fitPowerLaw(x, y, base) : law === "chinchilla" ? fitChinchilla(x, x2, y, base) : fitBroken(x, y, { ...base, maxBreaks });
+  } catch (e) {
+    if (e instanceof FitError) throw new UserError(`${display}: cannot fit a ${law} law: ${e.message}`, e.help);
+    throw e;
+  }
+  const input = { file: display, x: opts.x, ...(opts.x2 ? { x2: opts.x2 } : {}), y: opts.y, rows: t.rows.length, bootstrap, seed, ...(opts.group ? { group: opts.group } : {}) };
+  if (opts.json) io.out(JSON.stringify({ ...fit, input }, null, 2) + "\n");
+  else io.out(render(fit, input));
+  return 0;
+}
+
+function num(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(3).replace("e+", "e") : String(Number(v.toPrecision(4)));
+}
+
+function interval(iv: Interval | null | undefined): string {
+  return iv ? `[${num(iv[0])}, ${num(iv[1])}]` : "-";
+}
+
+const FORMULAS: Record<AnyFit["law"], string> = {
+  power: "L = E + A * x^(-alpha)",
+  chinchilla: "L = E + A / N^alpha + B / D^beta",
+  broken: "y = a + b x^(-c0) prod_i (1 + (x/d_i)^(1/f_i))^(-c_i f_i)",
+};
+
+function render(fit: AnyFit, input: { file: string; x: string; x2?: string; y: string; rows: number; bootstrap: number }): string {
+  const on = fit.law === "chinchilla" ? `${input.x} and ${input.x2}` : input.x;
+  let out = `${fit.law} law: ${input.y} on ${on} (${input.rows} points, ${input.bootstrap} bootstrap resamples)\n  ${FORMULAS[fit.law]}\n\n`;
+  const right = new Set([1]);
+  if (fit.law === "power" || fit.law === "chinchilla") {
+    const names = fit.law === "power" ? (["E", "A", "alpha"] as const) : (["E", "A", "alpha", "B", "beta"] as const);
+    const ivs = fit.intervals as Readonly<Record<string, Interval | null>>;
+    out += table(["param", "estimate", "95% interval"], names.map((k) => [k, num((fit as unknown as Record<string, number>)[k]!), interval(ivs[k])]), right);
+  } else {
+    const chosen = fit.breaks.length;
+    out += `breaks: ${chosen} (by ${fit.selection.criterion}: ${fit.selection.scores.map((s) => `${s.breaks} -> ${num(s.score)}`).join(", ")})\n\n`;
+    if (chosen) out += table(["break", `at ${input.x}`, "95% interval"], fit.breaks.map((b, i) => [String(i + 1), num(b.x), interval(b.interval)]), right) + "\n";
+    out += table(["param", "estimate"], Object.entries(fit.params).map(([k, v]) => [k, num(v)]), right);
+  }
+  const g = fit.goodness;
+  out += `\nR^2 (log) ${num(g.r2)}   RMSE (log) ${num(g.rmse_log)}   leave-one-out MAE (log) ${g.loo_mae_log === null ? "-" : num(g.loo_mae_log)}\n`;
+  return out;
+}
