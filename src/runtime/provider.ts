@@ -5,6 +5,7 @@
  */
 import type { Cell, Plan, PlanMetric } from "../plan/types.js";
 import { loadExperimentData, type ExperimentData } from "./data/index.js";
+import { taskItems, type TaskItem } from "./data/synthetic/index.js";
 import type { Example } from "./data/types.js";
 import type { PoolExample } from "./sampler.js";
 import type { CellData } from "./trainer.js";
@@ -37,6 +38,7 @@ function pools(examples: Map<string, readonly Example[]>, tokens: Map<string, In
 export function experimentDataProvider(plan: Plan, opts: ProviderOptions): (cell: Cell) => Promise<CellData> {
   let loaded: Promise<Tokenized> | undefined;
   const byMetric = new Map<string, CellData>();
+  const taskMemo = new Map<string, TaskItem[]>();
   return async (cell: Cell) => {
     loaded ??= (async () => {
       const data = await loadExperimentData(plan.data, opts);
@@ -62,6 +64,10 @@ export function experimentDataProvider(plan: Plan, opts: ProviderOptions): (cell
       cd = { train: pools(trainEx, t.train, scores), heldout: pools(heldEx, t.heldout), separator: t.separator };
       byMetric.set(key, cd);
     }
-    return cd;
+    if (cell.eval.tasks.length === 0) return cd;
+    const tk = JSON.stringify([cell.eval.tasks, cell.eval.samples]);
+    let items = taskMemo.get(tk);
+    if (!items) taskMemo.set(tk, (items = taskItems(plan.data, cell.eval.tasks, cell.eval.samples)));
+    return { ...cd, tokenizer: t.data.tokenizer, tasks: items };
   };
 }

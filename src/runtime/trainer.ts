@@ -11,7 +11,10 @@ import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { bucketSets, sourceSets, type EvalSet } from "./evalsets.js";
 import { appendJsonLine } from "./files.js";
 import { Dynamics, remapMoments, type DynamicsState } from "./dynamics.js";
+import type { TaskItem } from "./data/synthetic/index.js";
+import type { Tokenizer } from "./data/tokenizers/types.js";
 import { Gpt } from "./model.js";
+import { evaluateTasks } from "./tasks.js";
 import { Optimizer } from "./optimizer.js";
 import { initParams, type Params } from "./params.js";
 import type { Masks } from "./prune.js";
@@ -24,6 +27,9 @@ export interface CellData {
   readonly heldout: ReadonlyMap<string, readonly PoolExample[]>;
   /** Token placed between packed examples. */
   readonly separator: number;
+  /** For task evaluation by greedy decoding (synthetic sources); absent when the cell has no tasks. */
+  readonly tokenizer?: Tokenizer;
+  readonly tasks?: readonly TaskItem[];
 }
 
 export interface Progress {
@@ -184,7 +190,8 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       }
       if (evalPoints.has(step) || done(step)) {
         const ev = evaluate(tf, model, evalSets, B, T);
-        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev });
+        const tasks = data.tasks?.length && data.tokenizer ? evaluateTasks(model, data.tokenizer, data.tasks, { batch: Math.max(B, 32), prefix: [data.separator] }) : undefined;
+        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev, ...(tasks ? { tasks } : {}) });
         checkpoint(step);
         status("running", step);
       }

@@ -2,7 +2,7 @@
 import type { CurriculumDecl, Level, Mixture, SourceSelection } from "../ast.js";
 import type { BuildContext } from "../build/context.js";
 import type { PartialExperiment } from "../build/experiment.js";
-import { DIFFICULTY_METRICS, EXAMPLE_FIELDS } from "../catalog.js";
+import { DIFFICULTY_METRICS, EXAMPLE_FIELDS, SYNTHETIC_TASKS } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
 import { resolveName, type Scope } from "./scope.js";
@@ -104,6 +104,8 @@ export function checkMixture(ctx: BuildContext, mix: Mixture, scope: Scope): voi
   for (const part of mix.parts) {
     const src = scope.sources.get(part.source.text);
     if (src?.spec.kind === "files") for (const f of src.spec.fields) fields.add(f);
+    // Generated examples carry their difficulty level and its own name (hops, steps, ...).
+    if (src?.spec.kind === "synthetic") for (const f of ["level", ...Object.keys(SYNTHETIC_TASKS[src.spec.task.value]?.params ?? {})]) fields.add(f);
   }
   for (const f of mix.filters) {
     if (!fields.has(f.field.text) && !scope.sourcesUnknown) {
