@@ -105,7 +105,10 @@ export function checkMixture(ctx: BuildContext, mix: Mixture, scope: Scope): voi
     const src = scope.sources.get(part.source.text);
     if (src?.spec.kind === "files") for (const f of src.spec.fields) fields.add(f);
     // Generated examples carry their difficulty level and its own name (hops, steps, ...).
-    if (src?.spec.kind === "synthetic") for (const f of ["level", ...Object.keys(SYNTHETIC_TASKS[src.spec.task.value]?.params ?? {})]) fields.add(f);
+    // (`entities` and `max` size the world, they are no per-example field.)
+    if (src?.spec.kind === "synthetic") {
+      for (const f of ["level", ...Object.keys(SYNTHETIC_TASKS[src.spec.task.value]?.params ?? {})]) if (f !== "entities" && f !== "max") fields.add(f);
+    }
   }
   for (const f of mix.filters) {
     if (!fields.has(f.field.text) && !scope.sourcesUnknown) {
