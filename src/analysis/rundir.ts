@@ -29,6 +29,18 @@ export interface BucketLoss {
   readonly loss: number;
 }
 
+/** A task's accuracy at an eval (the runtime's `tasks` field, src/runtime/tasks.ts). */
+export interface LevelResult {
+  readonly accuracy: number;
+  /** Items scored. */
+  readonly n: number;
+}
+
+export interface TaskResult extends LevelResult {
+  /** By difficulty level, keyed by the level as a string ("1", "2"). */
+  readonly by_level: Readonly<Record<string, LevelResult>>;
+}
+
 export interface EvalRecord {
   readonly kind: "eval";
   readonly step: number;
@@ -38,6 +50,11 @@ export interface EvalRecord {
   readonly loss: number;
   readonly by_source: Readonly<Record<string, number>>;
   readonly by_bucket: readonly BucketLoss[];
+  /**
+   * Task accuracy by record key: "SOURCE.MODE" for the heldout split, "SOURCE.MODE on SPLIT"
+   * otherwise. Absent when the eval scored no task.
+   */
+  readonly tasks?: Readonly<Record<string, TaskResult>>;
 }
 
 /** Growth, pruning and other events (a record kind the runtime may write later). Fields beyond these are kept as they are. */
@@ -161,6 +178,7 @@ function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
   if (existsSync(metricsPath)) {
     const lines = readFileSync(metricsPath, "utf8").split("\n");
     let bad = 0;
+    let badTasks = 0;
     const tps = cell.budget.tokens_per_step;
     for (const line of lines) {
       if (!line.trim()) continue;
@@ -211,7 +229,19 @@ function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
               if (b && typeof b.label === "string" && num(b.loss) !== null) byBucket.push({ label: b.label, lo: num(b.lo) ?? NaN, hi: num(b.hi) ?? NaN, loss: b.loss as number });
             }
           }
-          evals.push({ kind: "eval", step, tokens, flops, stage: typeof r["stage"] === "string" ? r["stage"] : null, loss: loss ?? NaN, by_source: bySource, by_bucket: byBucket });
+          const tasks = readTasks(r["tasks"]);
+          if (tasks.bad) badTasks += tasks.bad;
+          evals.push({
+            kind: "eval",
+            step,
+            tokens,
+            flops,
+            stage: typeof r["stage"] === "string" ? r["stage"] : null,
+            loss: loss ?? NaN,
+            by_source: bySource,
+            by_bucket: byBucket,
+            ...(tasks.value ? { tasks: tasks.value } : {}),
+          });
           break;
         }
         case "event": {
@@ -233,6 +263,7 @@ function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
       }
     }
     if (bad) notes.push(`${cell.label}: skipped ${bad} unreadable line${bad === 1 ? "" : "s"} of metrics.jsonl`);
+    if (badTasks) notes.push(`${cell.label}: skipped ${badTasks} malformed task result${badTasks === 1 ? "" : "s"} in eval records (an accuracy must lie in [0, 1] with a count of items > 0)`);
   }
   if (message === null && end?.message) message = end.message;
   const finalEval = evals.at(-1);
@@ -245,6 +276,41 @@ function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
     finished = false;
   }
   return { cell, state, message, train, evals, events, end, finished };
+}
+
+function readLevel(v: unknown): LevelResult | null {
+  if (!v || typeof v !== "object") return null;
+  const o = v as Record<string, unknown>;
+  const accuracy = num(o["accuracy"]);
+  const n = num(o["n"]);
+  if (accuracy === null || accuracy < 0 || accuracy > 1 || n === null || n <= 0) return null;
+  return { accuracy, n };
+}
+
+/** The `tasks` field of an eval record; malformed entries are counted and left out. */
+function readTasks(v: unknown): { value: Record<string, TaskResult> | null; bad: number } {
+  if (v === undefined || v === null) return { value: null, bad: 0 };
+  if (typeof v !== "object" || Array.isArray(v)) return { value: null, bad: 1 };
+  const out: Record<string, TaskResult> = {};
+  let bad = 0;
+  for (const [key, t] of Object.entries(v as Record<string, unknown>)) {
+    const top = readLevel(t);
+    if (!top) {
+      bad++;
+      continue;
+    }
+    const by_level: Record<string, LevelResult> = {};
+    const levels = (t as Record<string, unknown>)["by_level"];
+    if (levels && typeof levels === "object" && !Array.isArray(levels)) {
+      for (const [lv, l] of Object.entries(levels as Record<string, unknown>)) {
+        const r = readLevel(l);
+        if (r) by_level[lv] = r;
+        else bad++;
+      }
+    }
+    out[key] = { ...top, by_level };
+  }
+  return { value: Object.keys(out).length ? out : null, bad };
 }
 
 let counter = 0;

@@ -100,7 +100,7 @@ export type AxisName = (typeof AXES)[number];
 
 export const FIT_RESPONSES = ["loss", "accuracy"] as const;
 export const FIT_PREDICTORS = ["params", "tokens", "flops"] as const;
-export const GROUPINGS = ["curriculum", "stage", "task", "source", "difficulty_bucket", "seed"] as const;
+export const GROUPINGS = ["curriculum", "stage", "task", "level", "source", "difficulty_bucket", "seed"] as const;
 
 /** Keywords per block, for did-you-mean and editor completion. */
 export const BLOCK_KEYWORDS = {

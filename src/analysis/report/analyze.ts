@@ -12,6 +12,7 @@ import type { Fitter } from "./fitter.js";
 import { type FitAnalysis, fitId, type FitSpec, runFit } from "./fits.js";
 import { type Progression, type ProgressionSpec, runProgression } from "./progression.js";
 import { stageTable, type StageTable } from "./stages.js";
+import { taskAccuracy, type TaskAccuracy } from "./tasks.js";
 
 export const ANALYSIS_FORMAT = "cgx-analysis";
 export const ANALYSIS_VERSION = 1;
@@ -37,6 +38,8 @@ export interface CellSummary {
   readonly final_loss: number | null;
   readonly final_tokens: number | null;
   readonly final_flops: number | null;
+  /** Task accuracy at the final eval by record key; null when it scored no task. */
+  readonly final_accuracy: Readonly<Record<string, number>> | null;
   readonly evals: number;
   readonly events: number;
   readonly message: string | null;
@@ -64,6 +67,8 @@ export interface Analysis {
   readonly comparisons: readonly Comparison[];
   readonly stages: StageTable;
   readonly progression: readonly Progression[];
+  /** Final task accuracy per task, setting and size (and per difficulty level). */
+  readonly tasks: TaskAccuracy;
   /** Growth, pruning and other events recorded in metrics.jsonl. */
   readonly events: readonly { readonly cell: string; readonly step: number | null; readonly tokens: number | null; readonly name: string; readonly detail: string }[];
   readonly notes: readonly string[];
@@ -95,6 +100,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
       final_loss: c.finished && f ? f.loss : null,
       final_tokens: f ? f.tokens : null,
       final_flops: f ? f.flops : null,
+      final_accuracy: f?.tasks ? Object.fromEntries(Object.entries(f.tasks).map(([k, t]) => [k, t.accuracy])) : null,
       evals: c.evals.length,
       events: c.events.length,
       message: c.message,
@@ -199,6 +205,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
     comparisons,
     stages,
     progression,
+    tasks: taskAccuracy(run),
     events: run.cells.flatMap((c) =>
       c.events.map((e) => ({ cell: c.cell.label, step: e.step, tokens: e.tokens ?? (e.step !== null ? e.step * c.cell.budget.tokens_per_step : null), name: e.name, detail: e.detail })),
     ),

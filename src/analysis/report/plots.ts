@@ -6,6 +6,7 @@ import type { Cell } from "../../plan/types.js";
 import { curricula, curriculumOf, sizesOf, stagesOf, variedAxes } from "./cells.js";
 import type { FitAnalysis } from "./fits.js";
 import type { Crossover } from "./progression.js";
+import type { TaskSizeRow } from "./tasks.js";
 import { color, formatNumber, type Marker, type PlotSpec, type Series } from "./svg.js";
 
 /** The sign changes worth marking: those observed between measured sizes, else the trend's if inside the measured range. */
@@ -67,7 +68,7 @@ function scalingPlot(run: RunData, a: Analysis, x: "params" | "flops", id: strin
     }
   }
   for (const b of a.breaks) {
-    if (b.xs[0] !== x) continue;
+    if (b.xs[0] !== x || b.y === "accuracy") continue;
     for (const g of b.groups) {
       if (g.fit?.law !== "broken") continue;
       const cur = curriculumOfGroup(g.key);
@@ -309,6 +310,111 @@ function pacingPlot(run: RunData): PlotSpec {
   };
 }
 
+/** A line name for a task row: the task (with its split unless heldout) and the setting when several. */
+function taskLineName(r: Pick<TaskSizeRow, "task" | "split" | "context">, settings: boolean): string {
+  return `${r.task}${r.split === "heldout" ? "" : ` on ${r.split}`}${settings ? ` (${r.context})` : ""}`;
+}
+
+/** Accuracy fits and breaks against params that a task line can show: not split by level. */
+function accuracyFits(a: Analysis): FitAnalysis[] {
+  return [...a.fits, ...a.breaks].filter((f) => f.y === "accuracy" && f.xs.length === 1 && f.xs[0] === "params");
+}
+
+function accuracyPlot(a: Analysis): PlotSpec {
+  const t = a.tasks;
+  const settings = new Set(t.rows.map((r) => r.context)).size > 1;
+  const names = [...new Set(t.rows.map((r) => taskLineName(r, settings)))];
+  const col = (name: string) => color(Math.max(0, names.indexOf(name)));
+  const series: Series[] = [];
+  for (const name of names) {
+    const rows = t.rows.filter((r) => taskLineName(r, settings) === name).sort((p, q) => p.params - q.params);
+    series.push({
+      name,
+      color: col(name),
+      line: rows.map((r) => ({ x: r.params, y: r.accuracy.mean })),
+      points: rows.flatMap((r) =>
+        r.cells.map((c) => ({ x: r.params, y: c.accuracy, title: `${c.cell}: params ${formatNumber(r.params)}, ${name} accuracy ${c.accuracy.toFixed(3)} (n=${c.n})` })),
+      ),
+    });
+  }
+  // Fitted laws (dashed) and breaks of the plan's accuracy analyses, in the colour of their task line.
+  const markers: Marker[] = [];
+  const lineOf = (key: Readonly<Record<string, string>>): string | undefined => {
+    const cur = key["curriculum"];
+    const row = t.rows.find((r) => r.task === key["task"] && r.split === (key["split"] ?? "heldout") && (cur === undefined || r.context === cur || r.context.startsWith(`${cur}, `)));
+    return row ? taskLineName(row, settings) : undefined;
+  };
+  const seenCurve = new Set<string>();
+  for (const f of accuracyFits(a)) {
+    for (const g of f.groups) {
+      if (g.key["level"] !== undefined) continue;
+      const line = lineOf(g.key);
+      const c = line ? col(line) : "#666";
+      if (g.curve && g.curve.length && !seenCurve.has(`${f.law}|${g.label}`)) {
+        seenCurve.add(`${f.law}|${g.label}`);
+        const broken = f.law === "broken";
+        series.push({
+          name: `${line ?? g.label}: ${broken ? "broken power law" : "power law"} fit`,
+          color: c,
+          dashed: true,
+          legend: false,
+          lineWidth: broken ? 1.4 : 1,
+          opacity: broken ? 0.9 : 0.45,
+          line: g.curve.filter((p) => p.y >= -0.05 && p.y <= 1.05),
+        });
+      }
+      if (g.fit?.law === "broken") for (const br of g.fit.breaks) markers.push({ value: br.x, label: `break: ${line ?? g.label}`, interval: br.interval, kind: "break", color: c });
+    }
+  }
+  return {
+    id: "plot-accuracy-params",
+    title: "Task accuracy against parameters",
+    xLabel: "parameters",
+    yLabel: "final task accuracy",
+    x: "log",
+    y: "linear",
+    series,
+    markers,
+    emptyText: "no task accuracy recorded",
+    width: 660,
+    legendMax: 260,
+    caption:
+      "One point per finished cell (exact-match accuracy at the final eval), lines through the mean over seeds per size. Dashed curves: the plan's accuracy fits (fitted to the error rate 1 − accuracy; faint: power law, bold: broken power law); dashed verticals: their breaks, shaded with their 95% interval.",
+  };
+}
+
+function accuracyLevelPlot(a: Analysis): PlotSpec {
+  const t = a.tasks;
+  const settings = new Set(t.rows.map((r) => r.context)).size > 1;
+  const tasks = [...new Set(t.rows.map((r) => taskLineName(r, settings)))];
+  const series: Series[] = [];
+  let i = 0;
+  tasks.forEach((task, ti) => {
+    const rows = t.rows.filter((r) => taskLineName(r, settings) === task).sort((p, q) => p.params - q.params);
+    const levels = t.levels.filter((lv) => rows.some((r) => r.levels.some((l) => l.level === lv)));
+    for (const lv of levels) {
+      const pts = rows.flatMap((r) => {
+        const l = r.levels.find((x) => x.level === lv);
+        return l && Number.isFinite(l.accuracy.mean) ? [{ x: r.params, y: l.accuracy.mean, title: `${task}, level ${lv} at ${r.size}: accuracy ${l.accuracy.mean.toFixed(3)} (n=${l.n}${r.seeds.length > 1 ? ` per cell, mean of ${r.seeds.length} seeds` : ""})` }] : [];
+      });
+      series.push({ name: `${task}, level ${lv}`, color: color(i++), dashed: ti % 2 === 1, line: pts.map((p) => ({ x: p.x, y: p.y })), points: pts });
+    }
+  });
+  return {
+    id: "plot-accuracy-levels",
+    title: "Task accuracy by difficulty level against parameters",
+    xLabel: "parameters",
+    yLabel: "final task accuracy",
+    x: "log",
+    y: "linear",
+    series,
+    emptyText: "no accuracy by level recorded",
+    width: 660,
+    legendMax: 260,
+    caption: "Final exact-match accuracy per task and difficulty level, mean over seeds per size.",
+  };
+}
+
 export function reportPlots(run: RunData, a: Analysis): PlotSpec[] {
   return [
     scalingPlot(run, a, "params", "plot-loss-params"),
@@ -317,6 +423,7 @@ export function reportPlots(run: RunData, a: Analysis): PlotSpec[] {
     comparePlot(a, true),
     stagePlot(a),
     progressionPlot(a),
+    ...(a.tasks.present ? [accuracyPlot(a), accuracyLevelPlot(a)] : []),
     ...trainPlots(run),
     pacingPlot(run),
   ];

@@ -76,6 +76,8 @@ export interface PlotSpec {
   readonly zeroLine?: boolean;
   /** What the plot shows, for a caption under it. */
   readonly caption?: string;
+  /** Widest legend in pixels (default 190); longer names run past it. */
+  readonly legendMax?: number;
 }
 
 /** Okabe-Ito, colour-blind safe. */
@@ -231,7 +233,7 @@ export function renderPlot(spec: PlotSpec): string {
     if (s.legend === false) return;
     if (!legendEntries.some((e) => e.name === s.name && e.color === c)) legendEntries.push({ name: s.name, color: c, dashed: Boolean(s.dashed) });
   });
-  const legendW = legendEntries.length ? Math.min(190, 34 + 6.6 * Math.max(...legendEntries.map((e) => e.name.length))) : 0;
+  const legendW = legendEntries.length ? Math.min(spec.legendMax ?? 190, 34 + 6.6 * Math.max(...legendEntries.map((e) => e.name.length))) : 0;
   const m = { top: 34, right: 14 + legendW, bottom: 46, left: 62 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;

@@ -147,6 +147,55 @@ function compareRows(rows: readonly CompareRow[], at: "flops" | "tokens", withMe
   };
 }
 
+function taskSection(a: Analysis): Section {
+  const t = a.tasks;
+  const settings = new Set(t.rows.map((r) => r.context)).size > 1;
+  const levels = t.levels;
+  const tables: Table[] = [];
+  if (t.rows.length) {
+    const first = settings ? 4 : 3;
+    tables.push({
+      title: "Final task accuracy by size (mean over seeds, 95% t-interval with two or more; per difficulty level on the right)",
+      headers: ["task", "split", ...(settings ? ["setting"] : []), "size", "params", "seeds", "accuracy", "items", ...levels.map((l) => `level ${l}`)],
+      right: Array.from({ length: 4 + levels.length }, (_, i) => first + i),
+      rows: t.rows.map((r) => [
+        r.task,
+        r.split,
+        ...(settings ? [r.context] : []),
+        r.size,
+        formatNumber(r.params),
+        String(r.seeds.length),
+        fmtEstimate(r.accuracy, false, 3, true),
+        String(r.n),
+        ...levels.map((l) => {
+          const x = r.levels.find((y) => y.level === l);
+          return x ? `${fmt(x.accuracy.mean)} (n=${x.n})` : DASH;
+        }),
+      ]),
+    });
+  }
+  const accFits = [...a.fits, ...a.breaks].filter((f) => f.response === "error_rate");
+  const breaks = accFits.flatMap((f) => f.groups.flatMap((g) => (g.fit?.law === "broken" ? g.fit.breaks.map((b) => ({ f, g, b })) : [])));
+  if (breaks.length) {
+    tables.push({
+      title: "Breaks in accuracy (where the error rate's scaling changes)",
+      headers: ["analysis", "group", "break at", "95% interval"],
+      right: [2],
+      rows: breaks.map(({ f, g, b }) => [f.id, g.label, formatNumber(b.x), b.interval ? `[${formatNumber(b.interval[0])}, ${formatNumber(b.interval[1])}]` : a.settings.bootstrap > 0 ? "n/a (fewer than half the bootstrap refits succeeded)" : "n/a (no bootstrap)"]),
+    });
+  }
+  return {
+    id: "tasks",
+    title: "Task accuracy",
+    intro: [
+      "Exact-match accuracy of greedy decoding on the plan's tasks, at each finished cell's final eval. Task keys are SOURCE.MODE, with the split when it is not heldout. Fits and breaks of accuracy (in the sections above) are fitted to the error rate 1 − accuracy, which falls with size; accuracies of exactly 0 or 1 are clipped to [1/(2n), 1 − 1/(2n)] (n items) first.",
+    ],
+    tables,
+    notes: [...t.notes, ...accFits.flatMap((f) => f.groups.filter((g) => g.error).map((g) => `${f.id}, ${g.label}: ${g.error!.message}`))],
+    plots: ["plot-accuracy-params", "plot-accuracy-levels"],
+  };
+}
+
 export function sections(a: Analysis): Section[] {
   const out: Section[] = [];
   // Cells.
@@ -178,12 +227,20 @@ export function sections(a: Analysis): Section[] {
   });
 
   // Fits.
-  const fitTables: Table[] = a.fits.map((f) => ({ ...fitTable(f), title: `${f.id}${f.origin === "report" ? " (standard)" : " (plan)"}` }));
+  const errorRate = (f: FitAnalysis) => (f.response === "error_rate" ? ": fitted to the error rate 1 − accuracy" : "");
+  const fitTables: Table[] = a.fits.map((f) => ({ ...fitTable(f), title: `${f.id}${f.origin === "report" ? " (standard)" : " (plan)"}${errorRate(f)}` }));
+  const accuracyIntro = (fs: readonly FitAnalysis[]) =>
+    fs.some((f) => f.response === "error_rate")
+      ? [
+          "Accuracy rises with size while these laws fall, so fits of accuracy are fitted to the error rate 1 − accuracy (final eval, per task): E is then the error floor, and the breaks are where the error rate's exponent changes. Accuracies of exactly 0 or 1 are first clipped to [1/(2n), 1 − 1/(2n)] (n items), so that every log error rate is finite.",
+        ]
+      : [];
   out.push({
     id: "fits",
     title: "Scaling fits",
     intro: [
       "Final heldout loss fitted as L = E + A·x^(−alpha) per group (Chinchilla: E + A/N^alpha + B/D^beta). Brackets: 95% bootstrap intervals (resampling model sizes). LOO: leave-one-size-out extrapolation error.",
+      ...accuracyIntro(a.fits),
     ],
     tables: fitTables,
     notes: a.fits.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`)),
@@ -193,12 +250,14 @@ export function sections(a: Analysis): Section[] {
     out.push({
       id: "breaks",
       title: "Breaks (broken power laws)",
-      intro: ["Critical points: where the scaling exponent changes, from a broken power law with the number of breaks chosen by the criterion shown."],
-      tables: a.breaks.map((f) => ({ ...fitTable(f), title: f.id })),
+      intro: ["Critical points: where the scaling exponent changes, from a broken power law with the number of breaks chosen by the criterion shown; each break's location with its 95% bootstrap interval.", ...accuracyIntro(a.breaks)],
+      tables: a.breaks.map((f) => ({ ...fitTable(f), title: `${f.id}${errorRate(f)}` })),
       notes: a.breaks.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`)),
       plots: [],
     });
   }
+
+  if (a.tasks.present) out.push(taskSection(a));
 
   // Comparisons.
   const cmpTables: Table[] = [];

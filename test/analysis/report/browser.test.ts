@@ -90,4 +90,58 @@ describe("report.html in headless Chromium", () => {
     expect(w.files).toHaveLength(3);
     await page.close();
   });
+
+  it("shows task accuracy against parameters, per task and per level, with break markers", async () => {
+    const dir = writeSyntheticRun({
+      curricula: [{ name: "shuffled", kind: "shuffled" }],
+      sizes: [
+        ["p10k", 10_000],
+        ["p30k", 30_000],
+        ["p100k", 100_000],
+        ["p300k", 300_000],
+      ],
+      seeds: [0, 1],
+      evals: 2,
+      tasks: ["facts.qa", "facts.qa on heldout_entities"],
+      accuracy: (a) => Math.max(0, 0.05 + 0.8 / (1 + (5e4 / a.params) ** 3) - (a.level - 1) * 0.1 - (a.task.includes(" on ") ? 0.1 : 0)),
+      analyses: [
+        { kind: "fit", law: "power_law", y: "accuracy", xs: ["params"], by: ["task"] },
+        { kind: "breaks", y: "accuracy", x: "params", max: 2, by: ["task"] },
+      ],
+      loss,
+    });
+    writeReport(dir, { fitter: testFitter, bootstrap: 10 });
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(join(dir, "report.html")).href);
+    for (const [id, points] of [
+      ["plot-accuracy-params", 16],
+      ["plot-accuracy-levels", 16],
+    ] as const) {
+      const svg = page.locator(`svg#${id}`);
+      expect(await svg.isVisible(), id).toBe(true);
+      const box = await svg.boundingBox();
+      expect(box!.width, id).toBeGreaterThan(100);
+      expect(box!.height, id).toBeGreaterThan(100);
+      const drawn = await svg.evaluate((el) => ({
+        points: el.querySelectorAll("circle.point").length,
+        paths: el.querySelectorAll("path.line").length,
+        declaredPoints: Number(el.getAttribute("data-points")),
+        declared: Number(el.getAttribute("data-points")) + Number(el.getAttribute("data-lines")),
+        visibleMarks: [...el.querySelectorAll("circle.point, path.line")].filter((m) => {
+          const r = (m as SVGGraphicsElement).getBoundingClientRect();
+          return r.width > 0 || r.height > 0;
+        }).length,
+      }));
+      expect(drawn.points, id).toBe(points);
+      expect(drawn.declaredPoints, id).toBe(points);
+      expect(drawn.points + drawn.paths, id).toBe(drawn.declared);
+      expect(drawn.visibleMarks, id).toBeGreaterThan(0);
+    }
+    // One break per task from the (test) broken fit, in the accuracy plot only.
+    expect(await page.locator("svg#plot-accuracy-params g.marker[data-kind=break]").count()).toBe(2);
+    expect(await page.locator("svg#plot-loss-params g.marker[data-kind=break]").count()).toBe(0);
+    expect(await page.locator("svg#plot-accuracy-params circle.point title").first().textContent()).toMatch(/^shuffled\/p10k\/s0: params 10k, facts\.qa accuracy 0\.\d{3} \(n=200\)$/);
+    expect(await page.locator("#section-tasks table").count()).toBe(2);
+    await page.close();
+  });
 });

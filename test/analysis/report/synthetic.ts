@@ -27,6 +27,17 @@ export interface LossArgs {
   readonly bucket: number | null;
 }
 
+export interface AccuracyArgs {
+  readonly curriculum: string;
+  readonly params: number;
+  readonly tokens: number;
+  readonly seed: number;
+  /** The task's record key ("facts.qa", "facts.qa on heldout_entities"). */
+  readonly task: string;
+  /** Difficulty level, 1-based. */
+  readonly level: number;
+}
+
 export interface SynthOptions {
   readonly experiment?: string;
   readonly curricula: readonly SynthCurriculum[];
@@ -44,6 +55,32 @@ export interface SynthOptions {
   readonly extra?: Readonly<Record<string, readonly Record<string, unknown>[]>>;
   /** Append a torn (half-written) line to these cells' metrics. */
   readonly torn?: readonly string[];
+  /** Tasks the plan evaluates, by record key ("facts.qa", "facts.qa on heldout_entities"). */
+  readonly tasks?: readonly string[];
+  /** Accuracy per task and level (rounded to whole items); without it, eval records hold no `tasks`. */
+  readonly accuracy?: (a: AccuracyArgs) => number;
+  /** Difficulty levels per task (default 2) and items per level (default 100). */
+  readonly levels?: number;
+  readonly items?: number;
+}
+
+/** The runtime's `tasks` field of an eval record, from `o.accuracy`; undefined without it. */
+export function taskRecords(o: SynthOptions, a: Omit<AccuracyArgs, "task" | "level">): Record<string, unknown> | undefined {
+  if (!o.accuracy || !o.tasks?.length) return undefined;
+  const items = o.items ?? 100;
+  const out: Record<string, unknown> = {};
+  for (const task of o.tasks) {
+    const by_level: Record<string, { accuracy: number; n: number }> = {};
+    let right = 0;
+    for (let level = 1; level <= (o.levels ?? 2); level++) {
+      const k = Math.round(Math.min(1, Math.max(0, o.accuracy({ ...a, task, level }))) * items);
+      right += k;
+      by_level[String(level)] = { accuracy: k / items, n: items };
+    }
+    const n = items * (o.levels ?? 2);
+    out[task] = { accuracy: right / n, n, by_level };
+  }
+  return out;
 }
 
 export function syntheticPlan(o: SynthOptions): Plan {
@@ -90,7 +127,16 @@ export function syntheticPlan(o: SynthOptions): Plan {
           },
           growth: null,
           pruning: [],
-          eval: { points, loss_by: [{ kind: "source" }, ...(o.buckets ? [{ kind: "difficulty_bucket" as const, buckets: o.buckets }] : [])], tasks: [], samples: 16 },
+          eval: {
+            points,
+            loss_by: [{ kind: "source" }, ...(o.buckets ? [{ kind: "difficulty_bucket" as const, buckets: o.buckets }] : [])],
+            tasks: (o.tasks ?? []).map((key) => {
+              const [, task = key, split = "heldout"] = /^(.*?)(?: on (\S+))?$/.exec(key) ?? [];
+              const dot = task.lastIndexOf(".");
+              return { source: task.slice(0, dot), mode: task.slice(dot + 1), split };
+            }),
+            samples: 16,
+          },
         });
       }
     }
@@ -139,7 +185,8 @@ export function writeSyntheticRun(o: SynthOptions, root = mkdtempSync(join(tmpdi
       }
       if (points.has(step)) {
         const by_bucket = Array.from({ length: o.buckets ?? 0 }, (_, b) => ({ label: `b${b + 1}`, lo: b * 2, hi: b * 2 + 2, loss: L(tokens, b) }));
-        lines.push(JSON.stringify({ kind: "eval", step, tokens, flops, stage: stageAt(tokens - 1), loss: L(tokens, null), by_source: { text: L(tokens, null) }, by_bucket }));
+        const tasks = taskRecords(o, { curriculum: cur, params: cell.model.params, tokens, seed: cell.seed });
+        lines.push(JSON.stringify({ kind: "eval", step, tokens, flops, stage: stageAt(tokens - 1), loss: L(tokens, null), by_source: { text: L(tokens, null) }, by_bucket, ...(tasks ? { tasks } : {}) }));
       }
     }
     for (const r of o.extra?.[cell.label] ?? []) lines.push(JSON.stringify(r));
