@@ -59,31 +59,8 @@ export function welchInterval(a: readonly number[], b: readonly number[]): Estim
   return { mean: d, lo: d - h, hi: d + h, n, method: "t" };
 }
 
-/** Deterministic PRNG (mulberry32) for bootstraps. */
-export class SeededRandom {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
-
-/** Linear-interpolated quantile of sorted values. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (!sorted.length) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
+// Seeded randomness and quantiles live with the fits (fit/rng.ts); re-exported for the report.
+export { quantile, Rng as SeededRandom } from "./fit/rng.js";
 
 /** Ordinary least squares y = a + b x, with the standard error and 95% t-interval of the slope. */
 export interface LinearFit {

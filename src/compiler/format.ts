@@ -17,7 +17,7 @@
  */
 import type { Diagnostic } from "./diagnostics.js";
 import { parse } from "./parser.js";
-import type { Block, CallArg, Comment, Item, Phrase, Statement } from "./syntax.js";
+import { joinItems, type Block, type Comment, type Statement } from "./syntax.js";
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -39,52 +39,10 @@ export function format(text: string): FormatResult {
 // Items: canonical spacing inside one statement.
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The canonical text of an item. Scalars keep their exact source text (so `2.50`, `200k` and
- * string escapes survive); compound items are rebuilt from their parts with canonical spacing.
- */
-function itemText(item: Item): string {
-  switch (item.kind) {
-    case "word":
-    case "number":
-    case "percent":
-    case "string":
-    case "punct":
-      return item.text;
-    case "call":
-      return `${item.callee.text}(${item.args.map(argText).join(", ")})`;
-    case "list":
-      return `[${item.elements.map(phraseText).join(", ")}]`;
-    case "tuple":
-      return `(${item.elements.map(phraseText).join(", ")})`;
-    case "range":
-      // Tight: `1..3`. Safe because no atom's text ends or starts with `.`.
-      return `${itemText(item.from)}..${itemText(item.to)}`;
-  }
-}
-
-function argText(arg: CallArg): string {
-  return arg.name ? `${arg.name.text}: ${phraseText(arg.value)}` : phraseText(arg.value);
-}
-
-function phraseText(phrase: Phrase): string {
-  return joinItems(phrase.items);
-}
-
-/**
- * Items joined by one space, except none before `,` and `:`. Operators therefore get one space
- * on both sides. Spaces can never merge tokens (`/ /` stays two operators, not a comment), and
- * the only tight joins (calls, ranges, separators) are ones the lexer splits the same way.
- */
-function joinItems(items: readonly Item[]): string {
-  let out = "";
-  items.forEach((item, i) => {
-    const glued = item.kind === "punct" && (item.text === "," || item.text === ":");
-    if (i > 0 && !glued) out += " ";
-    out += itemText(item);
-  });
-  return out;
-}
+// The canonical text of items (exact scalar text, compound items rebuilt with canonical spacing:
+// no space before `,` and `:`, one elsewhere, tight `a..b` ranges) is syntax.ts's `joinItems`.
+// Spaces never merge tokens (`/ /` stays two operators), and every tight join is one the lexer
+// splits the same way, so the printed text re-parses to the same tree.
 
 // ---------------------------------------------------------------------------------------------
 // Elements: the lines of one statement list, each remembering where it came from in the source.
