@@ -39,17 +39,17 @@ export type Applied =
   | { readonly event: "prune"; readonly rule: PlanPruneRule["kind"]; readonly sparsity?: number; readonly pruned?: unknown; readonly layers_after?: number };
 
 /** Training FLOPs per token of the model as it is now, from its actual weight matrices. */
-export function flopsPerToken(params: Params, heads: number): number {
+export function flopsPerToken(params: Params): number {
   const L = depthOf(params);
   const [V, d] = params.get("embed.tokens")!.shape as [number, number];
   const ctx = params.get("embed.positions")!.shape[0]!;
   let matmul = 0;
   for (let l = 0; l < L; l++) for (const s of ["attn.qkv.w", "attn.proj.w", "mlp.fc.w", "mlp.proj.w"] as const) matmul += params.get(`blocks.${l}.${s}`)!.data.length;
-  void heads;
   return 3 * (2 * matmul + 4 * L * ctx * d + 2 * d * V);
 }
 
-function countParams(params: Params): number {
+/** Non-embedding parameters (the plan's convention). */
+function nonEmbeddingParams(params: Params): number {
   let n = 0;
   for (const [name, a] of params) if (!name.startsWith("embed.")) n += a.data.length;
   return n;
@@ -74,7 +74,7 @@ export class Dynamics {
       rewarm: null,
       losses: [],
       pointPruned: cell.pruning.map(() => false),
-      ledger: [{ from_step: 0, to_step: 0, layers: depthOf(params), params: countParams(params), flops_per_token: flopsPerToken(params, cell.model.heads), flops: 0, sparsity: 0 }],
+      ledger: [{ from_step: 0, to_step: 0, layers: depthOf(params), params: nonEmbeddingParams(params), flops_per_token: flopsPerToken(params), flops: 0, sparsity: 0 }],
     };
   }
 
@@ -212,8 +212,8 @@ export class Dynamics {
         from_step: step,
         to_step: step,
         layers: depthOf(params),
-        params: countParams(params),
-        flops_per_token: flopsPerToken(params, this.cell.model.heads),
+        params: nonEmbeddingParams(params),
+        flops_per_token: flopsPerToken(params),
         flops: 0,
         sparsity: prunedNames.length ? sparsityOf(params, prunedNames) : 0,
       });

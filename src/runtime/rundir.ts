@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readJson, tryReadJson, writeJsonAtomic } from "./files.js";
+import { tryReadJson, writeJsonAtomic } from "./files.js";
 
 export type CellState = "pending" | "running" | "done" | "diverged" | "failed";
 
@@ -64,4 +64,3 @@ export function readMetrics<T = Record<string, unknown>>(path: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-export { readJson };

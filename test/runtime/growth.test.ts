@@ -237,6 +237,6 @@ describe("growth and pruning in a training run", () => {
 
   it("counts FLOPs from the live model the same way as the plan's closed form", () => {
     const p = initParams(shape, 2, 1);
-    expect(flopsPerToken(p, 4)).toBe(shape.flops_per_token);
+    expect(flopsPerToken(p)).toBe(shape.flops_per_token);
   });
 });
