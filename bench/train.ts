@@ -13,9 +13,9 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { shapeOf } from "../src/compiler/shapes.js";
 import { BACKEND_ORDER, loadBackend, pickBackend, type LoadedBackend } from "../src/runtime/backend.js";
-import { Gpt } from "../src/runtime/model.js";
-import { Optimizer } from "../src/runtime/optimizer.js";
-import { initParams } from "../src/runtime/params.js";
+import { Gpt } from "../src/runtime/model/model.js";
+import { Optimizer } from "../src/runtime/training/optimizer.js";
+import { initParams } from "../src/runtime/model/params.js";
 import { Rng } from "../src/runtime/rng.js";
 
 const CONFIG = { vocab: 256, context: 64, batch: 16, width: 128, layers: 2, heads: 4, mlp: 4, optimizer: "adamw" } as const;

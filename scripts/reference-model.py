@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """
-Independent PyTorch reference for cgx's GPT (src/runtime/model.ts), used to make a test fixture.
+Independent PyTorch reference for cgx's GPT (src/runtime/model/model.ts), used to make a test fixture.
 
 Run ONCE by hand, not in CI (CI has no PyTorch); the output is committed:
 

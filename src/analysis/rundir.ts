@@ -29,7 +29,7 @@ export interface BucketLoss {
   readonly loss: number;
 }
 
-/** A task's accuracy at an eval (the runtime's `tasks` field, src/runtime/tasks.ts). */
+/** A task's accuracy at an eval (the runtime's `tasks` field, src/runtime/eval/tasks.ts). */
 export interface LevelResult {
   readonly accuracy: number;
   /** Items scored. */

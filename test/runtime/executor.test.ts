@@ -5,11 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler/index.js";
 import type { Cell, Plan } from "../../src/plan/types.js";
 import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
-import { runPlan, selectCells } from "../../src/runtime/executor.js";
-import { listCheckpoints } from "../../src/runtime/checkpoint.js";
-import { cellPaths, readMetrics, readStatus } from "../../src/runtime/rundir.js";
-import type { PoolExample } from "../../src/runtime/sampler.js";
-import type { CellData } from "../../src/runtime/trainer.js";
+import { runPlan, selectCells } from "../../src/runtime/running/executor.js";
+import { listCheckpoints } from "../../src/runtime/training/checkpoint.js";
+import { cellPaths, readMetrics, readStatus } from "../../src/runtime/running/rundir.js";
+import type { PoolExample } from "../../src/runtime/curriculum/sampler.js";
+import type { CellData } from "../../src/runtime/training/trainer.js";
 import { sentences } from "./fixtures.js";
 
 function pools(seed: number): PoolExample[] {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { shapeOf } from "../../src/compiler/shapes.js";
 import { loadBackend } from "../../src/runtime/backend.js";
-import { Gpt } from "../../src/runtime/model.js";
-import { Optimizer } from "../../src/runtime/optimizer.js";
-import { countParams, initParams, patternMatcher } from "../../src/runtime/params.js";
+import { Gpt } from "../../src/runtime/model/model.js";
+import { Optimizer } from "../../src/runtime/training/optimizer.js";
+import { countParams, initParams, patternMatcher } from "../../src/runtime/model/params.js";
 
 describe("the model", () => {
   it("has exactly the plan's closed-form parameter count", async () => {

@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { shapeOf } from "../../src/compiler/shapes.js";
 import { loadBackend, type BackendName } from "../../src/runtime/backend.js";
-import { Gpt } from "../../src/runtime/model.js";
-import { initParams, type Params } from "../../src/runtime/params.js";
+import { Gpt } from "../../src/runtime/model/model.js";
+import { initParams, type Params } from "../../src/runtime/model/params.js";
 
 interface Tensor {
   readonly shape: number[];

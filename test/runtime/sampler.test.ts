@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PlanCurriculum } from "../../src/plan/types.js";
-import { competence } from "../../src/runtime/pacing.js";
-import { CurriculumSampler, type PoolExample } from "../../src/runtime/sampler.js";
+import { competence } from "../../src/runtime/curriculum/pacing.js";
+import { CurriculumSampler, type PoolExample } from "../../src/runtime/curriculum/sampler.js";
 
 /** A source whose examples have difficulties spread evenly over [lo, hi]; tokens encode the difficulty. */
 function pool(n: number, lo: number, hi: number, len = 12): PoolExample[] {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeAtomic } from "../files.js";
+import { writeAtomic } from "../running/files.js";
 
 export class DiskCache {
   constructor(readonly dir: string) {}

@@ -5,11 +5,11 @@ import { loadBackend, type Tf } from "../../../src/runtime/backend.js";
 import { renderItems, splitItems, sourceItems, type SyntheticSource } from "../../../src/runtime/data/synthetic/index.js";
 import { bytesTokenizer } from "../../../src/runtime/data/tokenizers/bytes.js";
 import type { Tokenizer } from "../../../src/runtime/data/tokenizers/types.js";
-import { Gpt } from "../../../src/runtime/model.js";
-import { Optimizer } from "../../../src/runtime/optimizer.js";
-import { initParams } from "../../../src/runtime/params.js";
+import { Gpt } from "../../../src/runtime/model/model.js";
+import { Optimizer } from "../../../src/runtime/training/optimizer.js";
+import { initParams } from "../../../src/runtime/model/params.js";
 import { Rng } from "../../../src/runtime/rng.js";
-import { canStillMatch, evaluateTasks, greedyDecode, normalizeAnswer, SLACK, type EvalItem, type LogitsModel } from "../../../src/runtime/tasks.js";
+import { canStillMatch, evaluateTasks, greedyDecode, normalizeAnswer, SLACK, type EvalItem, type LogitsModel } from "../../../src/runtime/eval/tasks.js";
 
 let tf: Tf;
 beforeAll(async () => {

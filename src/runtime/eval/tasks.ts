@@ -15,8 +15,8 @@
  * its weights.
  */
 import type * as TF from "@tensorflow/tfjs";
-import type { Tf } from "./backend.js";
-import type { Tokenizer } from "./data/tokenizers/types.js";
+import type { Tf } from "../backend.js";
+import type { Tokenizer } from "../data/tokenizers/types.js";
 
 /** What decoding needs of a model: `Gpt` has it. */
 export interface LogitsModel {

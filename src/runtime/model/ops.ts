@@ -7,7 +7,7 @@
  * plain formulation, with gradients equal to ~1e-6 relative (test/runtime/reference.test.ts).
  */
 import type * as TF from "@tensorflow/tfjs";
-import type { Tf } from "./backend.js";
+import type { Tf } from "../backend.js";
 
 export interface Ops {
   /** x·w + b for x [N,K], w [K,D], b [D]. */

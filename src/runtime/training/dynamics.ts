@@ -5,10 +5,10 @@
  * survive a checkpoint: which events fired, frozen blocks, the LR rewarm, the plateau window, the
  * masks, and the compute ledger (FLOPs per span of constant model size).
  */
-import type { Cell, PlanGrowOp, PlanPruneRule } from "../plan/types.js";
-import { grow } from "./grow.js";
-import { BLOCK_PARAMS, depthOf, type Params } from "./params.js";
-import { dropBlocks, headMasks, magnitudeMasks, pruneDue, selected, sparsityAt, sparsityOf, type Masks } from "./prune.js";
+import type { Cell, PlanGrowOp, PlanPruneRule } from "../../plan/types.js";
+import { grow } from "../model/grow.js";
+import { BLOCK_PARAMS, depthOf, type Params } from "../model/params.js";
+import { dropBlocks, headMasks, magnitudeMasks, pruneDue, selected, sparsityAt, sparsityOf, type Masks } from "../model/prune.js";
 import { rewarmFactor } from "./schedule.js";
 
 export interface LedgerSpan {

@@ -4,8 +4,8 @@
  * frozen parameters. Gradients are clipped by their global norm first.
  */
 import type * as TF from "@tensorflow/tfjs";
-import type { PlanTrain } from "../plan/types.js";
-import type { Tf } from "./backend.js";
+import type { PlanTrain } from "../../plan/types.js";
+import type { Tf } from "../backend.js";
 import type { NamedArray } from "./checkpoint.js";
 
 type Opt = PlanTrain["optimizer"];

@@ -4,10 +4,10 @@
  * are copies of existing ones, zero-initialised (output projections at zero, so each new block is
  * the identity and the model computes exactly the same function), or freshly initialised.
  */
-import type { PlanGrowOp } from "../plan/types.js";
-import type { NamedArray } from "./checkpoint.js";
+import type { PlanGrowOp } from "../../plan/types.js";
+import type { NamedArray } from "../training/checkpoint.js";
 import { BLOCK_PARAMS, depthOf, initBlock, type Params } from "./params.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../rng.js";
 
 type Block = Map<(typeof BLOCK_PARAMS)[number], NamedArray>;
 

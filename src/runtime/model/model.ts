@@ -5,8 +5,8 @@
  * hold it in their head, and so growth and pruning can rebuild it from arrays.
  */
 import type * as TF from "@tensorflow/tfjs";
-import type { NamedArray } from "./checkpoint.js";
-import type { Tf } from "./backend.js";
+import type { NamedArray } from "../training/checkpoint.js";
+import type { Tf } from "../backend.js";
 import { makeOps, type Ops } from "./ops.js";
 import { depthOf, type Params } from "./params.js";
 

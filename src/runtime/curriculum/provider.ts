@@ -3,12 +3,12 @@
  * every example once, and hands each cell the pools its curriculum needs, scored by the metric that
  * curriculum orders by.
  */
-import type { Cell, Plan, PlanMetric } from "../plan/types.js";
-import { loadExperimentData, type ExperimentData } from "./data/index.js";
-import { taskItems, type TaskItem } from "./data/synthetic/index.js";
-import type { Example } from "./data/types.js";
+import type { Cell, Plan, PlanMetric } from "../../plan/types.js";
+import { loadExperimentData, type ExperimentData } from "../data/index.js";
+import { taskItems, type TaskItem } from "../data/synthetic/index.js";
+import type { Example } from "../data/types.js";
 import type { PoolExample } from "./sampler.js";
-import type { CellData } from "./trainer.js";
+import type { CellData } from "../training/trainer.js";
 
 export interface ProviderOptions {
   readonly cacheDir: string;

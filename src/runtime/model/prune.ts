@@ -4,7 +4,7 @@
  * by a weight-norm importance; whole blocks dropped. Masks are 0/1 arrays multiplied into weights
  * after every optimizer update, so pruned weights stay exactly zero.
  */
-import type { PlanPruneRule } from "../plan/types.js";
+import type { PlanPruneRule } from "../../plan/types.js";
 import { BLOCK_PARAMS, depthOf, patternMatcher, type Params } from "./params.js";
 
 export type Masks = Map<string, Float32Array>;

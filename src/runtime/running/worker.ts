@@ -1,10 +1,10 @@
 /** A worker process for `--jobs`: see workers.ts. */
 import { join } from "node:path";
-import type { Plan } from "../plan/types.js";
-import { loadBackend } from "./backend.js";
+import type { Plan } from "../../plan/types.js";
+import { loadBackend } from "../backend.js";
 import { runOneCell, type PlanLock } from "./executor.js";
 import { readJson } from "./files.js";
-import { experimentDataProvider } from "./provider.js";
+import { experimentDataProvider } from "../curriculum/provider.js";
 import type { FromWorker, ToWorker } from "./workers.js";
 
 const send = (m: FromWorker) => process.send!(m);

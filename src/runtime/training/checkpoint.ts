@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { writeAtomic, writeJsonAtomic } from "./files.js";
+import { writeAtomic, writeJsonAtomic } from "../running/files.js";
 
 export interface NamedArray {
   readonly name: string;

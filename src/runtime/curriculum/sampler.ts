@@ -4,9 +4,9 @@
  * and token accounting is exact: each step is `batch x context` target tokens, and the stage of a
  * step is the stage containing its first token in the plan's boundaries.
  */
-import type { PlanCurriculum, PlanFilter, PlanMixPart, PlanStage } from "../plan/types.js";
+import type { PlanCurriculum, PlanFilter, PlanMixPart, PlanStage } from "../../plan/types.js";
 import { ceilingFraction, competence } from "./pacing.js";
-import { deriveSeed, Rng } from "./rng.js";
+import { deriveSeed, Rng } from "../rng.js";
 
 /** One training example, tokenized, with its difficulty and filterable fields. */
 export interface PoolExample {

@@ -7,10 +7,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Cell, Plan } from "../plan/types.js";
-import type { BackendName } from "./backend.js";
+import type { Cell, Plan } from "../../plan/types.js";
+import type { BackendName } from "../backend.js";
 import { prepareRunDir, selectCells, type RunEvent, type RunSummary } from "./executor.js";
-import type { LoadedBackend } from "./backend.js";
+import type { LoadedBackend } from "../backend.js";
 import type { CellState } from "./rundir.js";
 
 export interface WorkerInit {
@@ -33,7 +33,7 @@ export type FromWorker =
 function workerPath(): string {
   const here = fileURLToPath(new URL("./worker.js", import.meta.url));
   if (existsSync(here)) return here;
-  return fileURLToPath(new URL("../../dist/src/runtime/worker.js", import.meta.url));
+  return fileURLToPath(new URL("../../../dist/src/runtime/running/worker.js", import.meta.url));
 }
 
 export interface ParallelOptions {

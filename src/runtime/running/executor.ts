@@ -6,13 +6,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { planJson, sha256 } from "../plan/hash.js";
-import type { Cell, Plan } from "../plan/types.js";
-import { VERSION } from "../version.js";
-import type { LoadedBackend } from "./backend.js";
+import { planJson, sha256 } from "../../plan/hash.js";
+import type { Cell, Plan } from "../../plan/types.js";
+import { VERSION } from "../../version.js";
+import type { LoadedBackend } from "../backend.js";
 import { tryReadJson, writeJsonAtomic } from "./files.js";
 import { cellPaths, readStatus, writeStatus, type CellState } from "./rundir.js";
-import { trainCell, type CellData, type Progress } from "./trainer.js";
+import { trainCell, type CellData, type Progress } from "../training/trainer.js";
 
 export interface RunEvent {
   readonly kind: "cell-start" | "cell-end" | "progress" | "warn";

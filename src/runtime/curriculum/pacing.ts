@@ -2,7 +2,7 @@
  * Pacing functions: how much of the data (sorted by difficulty) is available at progress p in [0, 1].
  * Pure; the plan gives the function and its parameters, the sampler asks for values.
  */
-import type { PlanPacingFn } from "../plan/types.js";
+import type { PlanPacingFn } from "../../plan/types.js";
 
 /** Smallest competence for exponential pacing, which cannot start from zero. */
 const EXP_FLOOR = 0.01;

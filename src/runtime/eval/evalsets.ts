@@ -3,8 +3,8 @@
  * sources. They depend only on the data and the plan's eval settings (never on a cell's seed), so
  * every cell of an experiment is measured on exactly the same tokens.
  */
-import { Rng } from "./rng.js";
-import type { PoolExample } from "./sampler.js";
+import { Rng } from "../rng.js";
+import type { PoolExample } from "../curriculum/sampler.js";
 
 export interface EvalSet {
   readonly label: string;

@@ -5,21 +5,21 @@
  * uninterrupted one would on the same backend.
  */
 import type * as TF from "@tensorflow/tfjs";
-import type { Cell } from "../plan/types.js";
-import type { LoadedBackend } from "./backend.js";
+import type { Cell } from "../../plan/types.js";
+import type { LoadedBackend } from "../backend.js";
 import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { bucketSets, sourceSets, type EvalSet } from "./evalsets.js";
-import { appendJsonLine } from "./files.js";
+import { bucketSets, sourceSets, type EvalSet } from "../eval/evalsets.js";
+import { appendJsonLine } from "../running/files.js";
 import { Dynamics, remapMoments, type DynamicsState } from "./dynamics.js";
-import type { TaskItem } from "./data/synthetic/index.js";
-import type { Tokenizer } from "./data/tokenizers/types.js";
-import { Gpt } from "./model.js";
-import { evaluateTasks } from "./tasks.js";
+import type { TaskItem } from "../data/synthetic/index.js";
+import type { Tokenizer } from "../data/tokenizers/types.js";
+import { Gpt } from "../model/model.js";
+import { evaluateTasks } from "../eval/tasks.js";
 import { Optimizer } from "./optimizer.js";
-import { initParams, type Params } from "./params.js";
-import type { Masks } from "./prune.js";
-import { cellPaths, countLines, truncateMetrics, writeStatus, type CellState } from "./rundir.js";
-import { CurriculumSampler, type PoolExample } from "./sampler.js";
+import { initParams, type Params } from "../model/params.js";
+import type { Masks } from "../model/prune.js";
+import { cellPaths, countLines, truncateMetrics, writeStatus, type CellState } from "../running/rundir.js";
+import { CurriculumSampler, type PoolExample } from "../curriculum/sampler.js";
 import { lrAt, scheduleFor } from "./schedule.js";
 
 export interface CellData {

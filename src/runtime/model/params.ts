@@ -3,9 +3,9 @@
  * Kept apart from tfjs so growth, pruning and checkpoints can work on them with plain code, and so
  * initialisation is identical on every backend.
  */
-import type { ModelShape } from "../plan/types.js";
-import type { NamedArray } from "./checkpoint.js";
-import { Rng } from "./rng.js";
+import type { ModelShape } from "../../plan/types.js";
+import type { NamedArray } from "../training/checkpoint.js";
+import { Rng } from "../rng.js";
 
 /** Per-block parameter suffixes, in a fixed order. Patterns like "blocks.*.mlp.*" match these names. */
 export const BLOCK_PARAMS = ["ln1.gamma", "ln1.beta", "attn.qkv.w", "attn.qkv.b", "attn.proj.w", "attn.proj.b", "ln2.gamma", "ln2.beta", "mlp.fc.w", "mlp.fc.b", "mlp.proj.w", "mlp.proj.b"] as const;

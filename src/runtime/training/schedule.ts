@@ -1,5 +1,5 @@
 /** Learning-rate schedules, as pure functions of the step. */
-import type { PlanTrain } from "../plan/types.js";
+import type { PlanTrain } from "../../plan/types.js";
 
 export interface LrSchedule {
   readonly peak: number;
