@@ -46,7 +46,7 @@ async function measure(b: LoadedBackend, steps: number) {
   const { tf } = b;
   const c = CONFIG;
   const shape = shapeOf(c.layers, c.width, c.heads, c.mlp, c.vocab, c.context);
-  const model = new Gpt(tf, shape, initParams(shape, c.layers, 1), b.name === "wasm" || b.name === "cpu");
+  const model = new Gpt(tf, shape, initParams(shape, c.layers, 1));
   const opt = new Optimizer(tf, { kind: "adamw", lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1, momentum: 0 });
   const rng = new Rng(7);
   const N = c.batch * c.context;

@@ -68,9 +68,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--backend <name>", "force a backend: tensorflow-gpu, tensorflow, wasm or cpu")
     .option("--runs <dir>", "root of run directories", "runs")
     .option("--cells <ids...>", "train only these cells (ids, indexes or labels from `cgx plan`)")
-    .option("--jobs <n>", "train this many cells at once, in worker processes", "1")
+    .option("--kernels <which>", "matmul kernels on wasm: auto (OpenBLAS where it loads), openblas or builtin")
+    .option("--jobs <n>", "train this many cells at once, in worker processes (default: one per core)")
     .option("--cache <dir>", "cache for scores and tokenizers (default RUNS/.cache)")
-    .action(async (file: string, opts: { backend?: string; runs: string; cells?: string[]; jobs?: string; cache?: string }) => setCode(await runCommand(io, file, opts)));
+    .action(async (file: string, opts: { backend?: string; kernels?: string; runs: string; cells?: string[]; jobs?: string; cache?: string }) => setCode(await runCommand(io, file, opts)));
 
   program
     .command("status <run-dir>")

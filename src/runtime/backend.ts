@@ -2,19 +2,34 @@
  * TensorFlow.js backends, picked by what loads: tfjs-node-gpu (CUDA), tfjs-node (native CPU), then
  * wasm, then the pure-JS cpu backend. The native packages are optional dependencies whose install
  * downloads libtensorflow; they are loaded lazily, and `cgx doctor` says why one did not load.
+ *
+ * On wasm the matmul kernels run on OpenBLAS where it is installed (kernels "openblas"), else on
+ * the backend's own (kernels "builtin"). Numbers differ between the two in the last bits, so a run
+ * directory records both the backend and its kernels.
  */
 import { createRequire } from "node:module";
 import type * as TF from "@tensorflow/tfjs";
+import { probeOpenBlas } from "./model/kernels/openblas.js";
+import { setWasmBlasKernels } from "./model/kernels/wasm-blas.js";
 
 export type Tf = typeof TF;
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+
+/** Which matmul kernels a backend runs: OpenBLAS (wasm only), its own, or libtensorflow's. */
+export type KernelsName = "openblas" | "builtin" | "libtensorflow";
+/** What a user may ask for: `auto` takes OpenBLAS on wasm where it loads. */
+export type KernelsChoice = "auto" | "openblas" | "builtin";
+export const KERNEL_CHOICES: readonly KernelsChoice[] = ["auto", "openblas", "builtin"];
 
 export interface LoadedBackend {
   readonly name: BackendName;
   readonly tf: Tf;
   /** The version of the tfjs package providing it. */
   readonly version: string;
+  readonly kernels: KernelsName;
+  /** Why these kernels: the library loaded, or why OpenBLAS was not used. */
+  readonly kernelsDetail: string;
 }
 
 export class BackendError extends Error {}
@@ -43,10 +58,18 @@ async function loadNative(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-n
     const devices = (tf as unknown as { backend(): { isUsingGpuDevice?: boolean } }).backend().isUsingGpuDevice;
     if (devices === false) throw new BackendError(`${pkg} loaded but found no usable GPU (CUDA and cuDNN must match libtensorflow)`);
   }
-  return { name, tf, version: tf.version.tfjs };
+  return { name, tf, version: tf.version.tfjs, kernels: "libtensorflow", kernelsDetail: "libtensorflow's own kernels" };
 }
 
-async function loadJs(name: "wasm" | "cpu"): Promise<LoadedBackend> {
+/** The kernels choice from the environment (CGX_KERNELS), for processes started without flags. */
+export function kernelsFromEnv(): KernelsChoice {
+  const v = process.env.CGX_KERNELS;
+  if (v === undefined || v === "") return "auto";
+  if (!(KERNEL_CHOICES as readonly string[]).includes(v)) throw new BackendError(`CGX_KERNELS is \`${v}\`; use one of ${KERNEL_CHOICES.join(", ")}`);
+  return v as KernelsChoice;
+}
+
+async function loadJs(name: "wasm" | "cpu", kernels: KernelsChoice): Promise<LoadedBackend> {
   const tf = (await import("@tensorflow/tfjs")) as unknown as Tf;
   if (name === "wasm") {
     try {
@@ -58,10 +81,26 @@ async function loadJs(name: "wasm" | "cpu"): Promise<LoadedBackend> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new BackendError(`tfjs could not initialise the ${name} backend`);
   await tf.ready();
-  return { name, tf, version: tf.version.tfjs };
+  const base = { name, tf, version: tf.version.tfjs };
+  if (name === "cpu") {
+    if (kernels === "openblas") throw new BackendError("OpenBLAS kernels are used on the wasm backend only; use --backend wasm");
+    return { ...base, kernels: "builtin", kernelsDetail: "the cpu backend's JavaScript kernels" };
+  }
+  if (kernels === "builtin") {
+    setWasmBlasKernels(tf, null);
+    return { ...base, kernels: "builtin", kernelsDetail: "the wasm backend's own kernels (asked for)" };
+  }
+  const blas = probeOpenBlas();
+  if (!blas.ok) {
+    if (kernels === "openblas") throw new BackendError(`OpenBLAS kernels were asked for, but ${blas.reason}`);
+    setWasmBlasKernels(tf, null);
+    return { ...base, kernels: "builtin", kernelsDetail: `the wasm backend's own kernels: ${blas.reason}` };
+  }
+  setWasmBlasKernels(tf, blas.blas);
+  return { ...base, kernels: "openblas", kernelsDetail: `OpenBLAS from ${blas.blas.library}, 1 thread (${blas.blas.config.trim()})` };
 }
 
-export async function loadBackend(name: BackendName): Promise<LoadedBackend> {
+export async function loadBackend(name: BackendName, kernels: KernelsChoice = kernelsFromEnv()): Promise<LoadedBackend> {
   switch (name) {
     case "tensorflow-gpu":
       return loadNative("@tensorflow/tfjs-node-gpu", name);
@@ -69,7 +108,7 @@ export async function loadBackend(name: BackendName): Promise<LoadedBackend> {
       return loadNative("@tensorflow/tfjs-node", name);
     case "wasm":
     case "cpu":
-      return loadJs(name);
+      return loadJs(name, kernels);
   }
 }
 
@@ -78,15 +117,17 @@ export function isBackendName(s: string): s is BackendName {
 }
 
 /** The first backend that loads, or the one asked for (an error if it does not load). */
-export async function pickBackend(forced?: string): Promise<LoadedBackend> {
+export async function pickBackend(forced?: string, kernels: KernelsChoice = kernelsFromEnv()): Promise<LoadedBackend> {
   if (forced !== undefined) {
     if (!isBackendName(forced)) throw new BackendError(`unknown backend \`${forced}\`; choose one of ${BACKEND_ORDER.join(", ")}`);
-    return loadBackend(forced);
+    return loadBackend(forced, kernels);
   }
   const reasons: string[] = [];
   for (const name of BACKEND_ORDER) {
+    // Asking for OpenBLAS means wasm: the native backends have their own kernels.
+    if (kernels === "openblas" && name !== "wasm") continue;
     try {
-      return await loadBackend(name);
+      return await loadBackend(name, kernels);
     } catch (e) {
       reasons.push(`${name}: ${firstLine(e)}`);
     }
@@ -98,15 +139,17 @@ export interface BackendProbe {
   readonly name: BackendName;
   readonly ok: boolean;
   readonly detail: string;
+  /** The kernels it would run, and why. */
+  readonly kernels?: string;
 }
 
 /** Tries every backend, for `cgx doctor`. Native probes run first, before a JS backend is active. */
-export async function probeBackends(): Promise<BackendProbe[]> {
+export async function probeBackends(kernels: KernelsChoice = kernelsFromEnv()): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
   for (const name of BACKEND_ORDER) {
     try {
-      const b = await loadBackend(name);
-      out.push({ name, ok: true, detail: `tfjs ${b.version}` });
+      const b = await loadBackend(name, kernels);
+      out.push({ name, ok: true, detail: `tfjs ${b.version}`, kernels: `${b.kernels}: ${b.kernelsDetail}` });
     } catch (e) {
       out.push({ name, ok: false, detail: firstLine(e) });
     }

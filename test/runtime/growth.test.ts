@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 function batchLoss(params: Params): number {
-  const model = new Gpt(tf, shape, params, true);
+  const model = new Gpt(tf, shape, params);
   const ids = Array.from({ length: 4 * 17 }, (_, i) => (i * 37 + 11) % 256);
   const loss = tf.tidy(() => {
     const x = tf.tensor2d(Array.from({ length: 4 }, (_, b) => ids.slice(b * 17, b * 17 + 16)), [4, 16], "int32") as TF.Tensor2D;
@@ -99,7 +99,7 @@ describe("pruning", () => {
     const p = params();
     const names = selected(p, "blocks.*.mlp.*");
     const masks = magnitudeMasks(p, names, 0.5, "global", new Map());
-    const model = new Gpt(tf, shape, p, true);
+    const model = new Gpt(tf, shape, p);
     const maskT = new Map([...masks].map(([n, m]) => [n, tf.tensor(m, model.vars.get(n)!.shape)] as const));
     const opt = new Optimizer(tf, { kind: "adamw", lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1, momentum: 0 });
     const x = tf.tensor2d(Array.from({ length: 64 }, (_, i) => i % 256), [4, 16], "int32") as TF.Tensor2D;

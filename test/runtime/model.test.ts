@@ -16,7 +16,7 @@ describe("the model", () => {
       const shape = shapeOf(layers, width, heads, mlp, vocab, ctx);
       const params = initParams(shape, layers, 1);
       expect(countParams(params)).toBe(shape.params_total);
-      const model = new Gpt(tf, shape, params, true);
+      const model = new Gpt(tf, shape, params);
       expect(model.paramCount()).toBe(shape.params_total);
       model.dispose();
     }
@@ -25,7 +25,7 @@ describe("the model", () => {
   it("trains: the loss on a fixed batch falls", async () => {
     const { tf } = await loadBackend("wasm");
     const shape = shapeOf(1, 32, 4, 4, 256, 16);
-    const model = new Gpt(tf, shape, initParams(shape, 1, 3), true);
+    const model = new Gpt(tf, shape, initParams(shape, 1, 3));
     const opt = new Optimizer(tf, { kind: "adamw", lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, momentum: 0 });
     const text = "the cat sat on the mat. the cat sat on the mat. ";
     const ids = Array.from({ length: 4 * 17 }, (_, i) => text.charCodeAt(i % text.length));
@@ -59,7 +59,7 @@ describe("memory", () => {
     const { tf } = await loadBackend("wasm");
     const shape = shapeOf(1, 32, 4, 4, 256, 16);
     const before = tf.memory().numTensors;
-    const model = new Gpt(tf, shape, initParams(shape, 1, 3), true);
+    const model = new Gpt(tf, shape, initParams(shape, 1, 3));
     model.assign(initParams(shape, 1, 4));
     model.dispose();
     expect(tf.memory().numTensors - before).toBe(0);

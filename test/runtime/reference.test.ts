@@ -8,7 +8,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { shapeOf } from "../../src/compiler/shapes.js";
-import { loadBackend, type BackendName } from "../../src/runtime/backend.js";
+import { loadBackend, type BackendName, type KernelsChoice } from "../../src/runtime/backend.js";
+import { opStyleFor } from "../../src/runtime/model/ops.js";
 import { Gpt } from "../../src/runtime/model/model.js";
 import { initParams, type Params } from "../../src/runtime/model/params.js";
 
@@ -87,15 +88,22 @@ describe("the model against an independent PyTorch reference", () => {
     expect(fixture.inputs.every((row) => row.length === cfg.length)).toBe(true);
   });
 
-  const cases: [BackendName, boolean][] = [
-    ["wasm", true],
-    ["cpu", true],
-    ["cpu", false],
+  // Every formulation the runtime can pick: OpenBLAS kernels (fused attention, transposed GEMMs),
+  // the wasm backend's own kernels, and the cpu backend with either embedding gradient.
+  const cases: [BackendName, KernelsChoice, boolean][] = [
+    ["wasm", "openblas", true],
+    ["wasm", "builtin", true],
+    ["cpu", "builtin", true],
+    ["cpu", "builtin", false],
   ];
-  for (const [backend, oneHot] of cases) {
-    it(`matches the loss and every gradient on ${backend} (embedding gradient ${oneHot ? "in JS" : "by tfjs"})`, async () => {
-      const { tf } = await loadBackend(backend);
-      const model = new Gpt(tf, shape, fixtureParams(), oneHot);
+  for (const [backend, kernels, oneHot] of cases) {
+    it(`matches the loss and every gradient on ${backend} with ${kernels} kernels (embedding gradient ${oneHot ? "in JS" : "by tfjs"})`, async () => {
+      const b = await loadBackend(backend, kernels);
+      expect(b.kernels).toBe(kernels);
+      const { tf } = b;
+      const style = { ...opStyleFor(tf), jsEmbeddingGrad: oneHot };
+      expect(style.fusedAttention).toBe(kernels === "openblas");
+      const model = new Gpt(tf, shape, fixtureParams(), style);
       const inputs = tf.tensor2d(fixture.inputs, [cfg.batch, cfg.length], "int32");
       const targets = tf.tensor1d(fixture.targets.flat(), "int32");
       try {
@@ -119,7 +127,7 @@ describe("the model against an independent PyTorch reference", () => {
           if (!(c.maxRel <= TOL)) failures.push(`${name}[${c.worst}]: cgx ${g!.dataSync()[c.worst]} vs reference ${ref.data[c.worst]} (rel ${c.maxRel.toExponential(2)})`);
         }
         report.push(`max over tensors: elementwise rel ${maxRel.toExponential(2)}, rel L2 ${maxL2.toExponential(2)}`);
-        if (process.env.CGX_REFERENCE_REPORT) console.log(`${backend}/${oneHot ? "js-embedding-grad" : "tfjs-embedding-grad"}\n  ${report.join("\n  ")}`);
+        if (process.env.CGX_REFERENCE_REPORT) console.log(`${backend}/${kernels}/${oneHot ? "js-embedding-grad" : "tfjs-embedding-grad"}\n  ${report.join("\n  ")}`);
         value.dispose();
         for (const g of Object.values(grads)) g.dispose();
         expect(lossRel).toBeLessThanOrEqual(TOL);

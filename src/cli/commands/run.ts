@@ -2,7 +2,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { BACKEND_ORDER, BackendError, pickBackend, probeBackends } from "../../runtime/backend.js";
+import { availableParallelism } from "node:os";
+import { BACKEND_ORDER, BackendError, KERNEL_CHOICES, kernelsFromEnv, pickBackend, probeBackends, type KernelsChoice } from "../../runtime/backend.js";
 import { runPlan, RunError, type RunEvent } from "../../runtime/running/executor.js";
 import { cellPaths, readStatus, type CellStatus } from "../../runtime/running/rundir.js";
 import { tryReadJson } from "../../runtime/running/files.js";
@@ -16,6 +17,7 @@ import { duration, human, table } from "../table.js";
 
 export interface RunCommandOptions {
   readonly backend?: string;
+  readonly kernels?: string;
   readonly runs: string;
   readonly cells?: string[];
   readonly jobs?: string;
@@ -28,17 +30,17 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   const plan = result.plan;
   let backend;
   try {
-    backend = await pickBackend(opts.backend);
+    backend = await pickBackend(opts.backend, kernelsChoice(opts.kernels));
   } catch (e) {
     if (e instanceof BackendError) throw new UserError(e.message, "`cgx doctor` lists the backends and why each does or does not load");
     throw e;
   }
   const root = resolve(io.cwd, opts.runs);
   const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
-  const jobs = opts.jobs === undefined ? 1 : Number(opts.jobs);
+  const jobs = opts.jobs === undefined ? defaultJobs(plan.cells.length) : Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a whole number of at least 1, got \`${opts.jobs}\``);
   const data = experimentDataProvider(plan, { cacheDir, cwd: io.cwd });
-  io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version})${jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
+  io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version}, ${backend.kernels} kernels)${jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
   // Load the data once before any cell starts: a bad source is the experiment's problem, not a cell's.
   const first = plan.cells[0];
   if (first) {
@@ -63,6 +65,17 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     if (e instanceof RunError) throw new UserError(e.message, e.help);
     throw e;
   }
+}
+
+function kernelsChoice(flag: string | undefined): KernelsChoice {
+  if (flag === undefined) return kernelsFromEnv();
+  if (!(KERNEL_CHOICES as readonly string[]).includes(flag)) throw new UserError(`unknown kernels \`${flag}\``, `use one of ${KERNEL_CHOICES.join(", ")}`);
+  return flag as KernelsChoice;
+}
+
+/** One cell per core (cells are independent and each runs single-threaded), never more than the cells. */
+function defaultJobs(cells: number): number {
+  return Math.max(1, Math.min(availableParallelism(), cells));
 }
 
 /** Progress bars on a terminal; a line per finished cell (and every 10% of a cell) elsewhere. */
@@ -162,8 +175,12 @@ export function statusCommand(io: Io, dir: string): number {
 export async function doctorCommand(io: Io): Promise<number> {
   io.out(`node ${process.version} on ${process.platform}-${process.arch}\n\nbackends, in the order cgx tries them:\n`);
   const probes = await probeBackends();
-  for (const p of probes) io.out(`  ${p.ok ? "ok  " : "no  "} ${p.name.padEnd(15)} ${p.detail}\n`);
+  for (const p of probes) {
+    io.out(`  ${p.ok ? "ok  " : "no  "} ${p.name.padEnd(15)} ${p.detail}\n`);
+    if (p.kernels) io.out(`       ${"".padEnd(15)} matmul kernels: ${p.kernels}\n`);
+  }
   const first = probes.find((p) => p.ok);
   io.out(`\ndefault backend: ${first ? first.name : "none"} (force one with --backend ${BACKEND_ORDER.join("|")})\n`);
+  if (first?.kernels) io.out(`active kernels: ${first.kernels.split(":")[0]} (force with --kernels ${KERNEL_CHOICES.join("|")})\n`);
   return first ? 0 : 1;
 }

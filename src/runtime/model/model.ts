@@ -7,7 +7,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { NamedArray } from "../training/checkpoint.js";
 import type { Tf } from "../backend.js";
-import { makeOps, type Ops } from "./ops.js";
+import { makeOps, opStyleFor, type OpStyle, type Ops } from "./ops.js";
 import { depthOf, type Params } from "./params.js";
 
 export interface ModelDims {
@@ -23,24 +23,23 @@ export class Gpt {
   readonly vars = new Map<string, TF.Variable>();
   readonly layers: number;
   private readonly ops: Ops;
+  private readonly fusedAttention: boolean;
   private readonly masks = new Map<number, TF.Tensor2D>();
 
   constructor(
     readonly tf: Tf,
     readonly dims: ModelDims,
     params: Params,
-    /**
-     * Compute the embedding's gradient as a scatter-add in JS (needed on wasm, which has no kernel
-     * for it, and faster on cpu); otherwise tfjs's own gather gradient (native backends).
-     */
-    jsEmbeddingGrad: boolean,
+    /** Which formulation of the ops to use; by default the fastest for the active backend and kernels. */
+    style: OpStyle = opStyleFor(tf),
   ) {
     // tidy disposes the temporary tensors; variables survive it. tfjs variable names are global, so
     // each model suffixes its own: two models (a growth rebuild, a test) may hold the same parameters.
     const id = nextModelId++;
     for (const [name, a] of params) this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(a.data, [...a.shape], "float32"), true, `${name}@${id}`)));
     this.layers = depthOf(params);
-    this.ops = makeOps(tf, jsEmbeddingGrad);
+    this.ops = makeOps(tf, style);
+    this.fusedAttention = style.fusedAttention;
   }
 
   private v(name: string): TF.Variable {
@@ -76,12 +75,13 @@ export class Gpt {
     return m;
   }
 
-  /** Causal self-attention over [B*T, d] activations; batched matmuls per head. */
+  /** Causal self-attention over [B*T, d] activations: one OpenBLAS kernel, or batched tfjs matmuls per head. */
   private attention(h: TF.Tensor2D, prefix: string, B: number, T: number): TF.Tensor2D {
     const tf = this.tf;
     const { width: d, heads: H } = this.dims;
     const hd = d / H;
     const qkv = this.linear(h, `${prefix}.attn.qkv`);
+    if (this.fusedAttention) return this.linear(this.ops.causalAttention(qkv, B, T, H), `${prefix}.attn.proj`);
     const [q, k, v] = tf.split(qkv, 3, 1) as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
     // Rank-4 transposes only: rank-5 ones are ~10x slower on wasm.
     const heads = (t: TF.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]) as TF.Tensor4D;

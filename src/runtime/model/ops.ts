@@ -1,13 +1,39 @@
 /**
- * Differentiable ops with hand-written gradients, shaped for the wasm backend's fast path: every
- * heavy matmul is 2-D and untransposed (XNNPACK runs those 10-50x faster than transposed or
- * batched ones), row sums are matmuls with a row of ones (a sum over axis 0 transposes first on
- * wasm), and the embedding gradient is a scatter-add in plain JS (wasm has no kernel for gather's
- * gradient). On a 2-core machine this trains the reference model ~5x faster than autodiff of the
- * plain formulation, with gradients equal to ~1e-6 relative (test/runtime/reference.test.ts).
+ * Differentiable ops with hand-written gradients. Two formulations of the same maths, picked by
+ * the kernels underneath (`OpStyle`):
+ *
+ * - transposed matmuls fast (OpenBLAS on wasm, libtensorflow): gradients are plain matmuls with
+ *   transpose flags, which the GEMM reads in place.
+ * - transposed matmuls slow (the wasm backend's own kernels, cpu): every heavy matmul is 2-D and
+ *   untransposed (XNNPACK runs those 10-50x faster than transposed or batched ones), transposing
+ *   the smaller operand explicitly first.
+ *
+ * Either way, row sums are matmuls with a row of ones (a sum over axis 0 transposes first on
+ * wasm), and the embedding gradient is a scatter-add in plain JS where the backend has no fast
+ * kernel for gather's gradient. Gradients equal an independent PyTorch implementation to ~1e-6
+ * relative on every path (test/runtime/reference.test.ts).
  */
 import type * as TF from "@tensorflow/tfjs";
 import type { Tf } from "../backend.js";
+import { ATTENTION, ATTENTION_GRAD } from "./kernels/attention.js";
+import { wasmBlasActive } from "./kernels/wasm-blas.js";
+
+export interface OpStyle {
+  /** Scatter-add the embedding gradient in JS (wasm has no kernel for it; faster on cpu). */
+  readonly jsEmbeddingGrad: boolean;
+  /** The backend's matmul reads transposed operands at full speed. */
+  readonly transposedMatmuls: boolean;
+  /** Attention as one kernel over OpenBLAS reading qkv in place (kernels/attention.ts), not tfjs ops. */
+  readonly fusedAttention: boolean;
+}
+
+/** The formulation that is fastest on the backend (and kernels) this tfjs instance runs now. */
+export function opStyleFor(tf: Tf): OpStyle {
+  const name = tf.getBackend();
+  const js = name === "wasm" || name === "cpu";
+  const blas = name === "wasm" && wasmBlasActive(tf);
+  return { jsEmbeddingGrad: js, transposedMatmuls: !js || blas, fusedAttention: blas };
+}
 
 export interface Ops {
   /** x·w + b for x [N,K], w [K,D], b [D]. */
@@ -20,6 +46,11 @@ export interface Ops {
   crossEntropy(logits: TF.Tensor2D, targets: TF.Tensor1D): TF.Scalar;
   /** Token embedding rows plus learned positions: ids [B,T] -> [B*T, C]. */
   embed(ids: TF.Tensor2D, tokens: TF.Tensor2D, positions: TF.Tensor2D): TF.Tensor2D;
+  /**
+   * Causal self-attention of the fused projections qkv [B*T, 3d] (columns [q | k | v], heads
+   * contiguous within each) to [B*T, d], before the output projection. Needs `fusedAttention`.
+   */
+  causalAttention(qkv: TF.Tensor2D, batch: number, time: number, heads: number): TF.Tensor2D;
   /** GELU, tanh approximation, written as x·sigmoid(2·sqrt(2/π)(x + 0.044715x³)) (no Pow, no Tanh). */
   gelu(x: TF.Tensor2D): TF.Tensor2D;
 }
@@ -27,7 +58,8 @@ export interface Ops {
 type Save = (tensors: TF.Tensor[]) => void;
 type GradResult = { value: TF.Tensor; gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => TF.Tensor[] };
 
-export function makeOps(tf: Tf, jsEmbeddingGrad: boolean): Ops {
+export function makeOps(tf: Tf, style: OpStyle): Ops {
+  const { jsEmbeddingGrad, transposedMatmuls } = style;
   // tfjs types customGrad's arguments as a union of tensors and the save function; this wrapper
   // gives each op a precise signature instead.
   const custom = <A extends TF.Tensor[]>(fn: (...args: [...A, Save]) => GradResult) =>
@@ -42,26 +74,30 @@ export function makeOps(tf: Tf, jsEmbeddingGrad: boolean): Ops {
     return t;
   };
   const colSum = (dy: TF.Tensor2D): TF.Tensor1D => tf.reshape(tf.matMul(onesRow(dy.shape[0]), dy), [dy.shape[1]]);
-  /** xᵀ·dy, transposing whichever operand is smaller. */
+  /** xᵀ·dy; without fast transposed matmuls, transposing whichever operand is smaller first. */
   const dW = (x: TF.Tensor2D, dy: TF.Tensor2D): TF.Tensor2D => {
+    if (transposedMatmuls) return tf.matMul(x, dy, true, false);
     const [N, K] = x.shape;
     const D = dy.shape[1];
     return N * D + K * D < N * K ? (tf.transpose(tf.matMul(tf.transpose(dy), x)) as TF.Tensor2D) : tf.matMul(tf.transpose(x), dy);
   };
 
+  /** a·bᵀ. */
+  const matMulT = (a: TF.Tensor2D, b: TF.Tensor2D): TF.Tensor2D => (transposedMatmuls ? tf.matMul(a, b, false, true) : tf.matMul(a, tf.transpose(b)));
+
   const linear = custom<[TF.Tensor2D, TF.Tensor2D, TF.Tensor1D]>((x, w, b, save) => {
     save([x, w]);
     return {
       value: tf.add(tf.matMul(x, w), b),
-      gradFunc: (dy, [xs, ws]) => [tf.matMul(dy as TF.Tensor2D, tf.transpose(ws as TF.Tensor2D)), dW(xs as TF.Tensor2D, dy as TF.Tensor2D), colSum(dy as TF.Tensor2D)],
+      gradFunc: (dy, [xs, ws]) => [matMulT(dy as TF.Tensor2D, ws as TF.Tensor2D), dW(xs as TF.Tensor2D, dy as TF.Tensor2D), colSum(dy as TF.Tensor2D)],
     };
   }) as unknown as Ops["linear"];
 
   const tiedLogits = custom<[TF.Tensor2D, TF.Tensor2D]>((h, e, save) => {
     save([h, e]);
     return {
-      value: tf.matMul(h, tf.transpose(e)),
-      gradFunc: (dy, [hs, es]) => [tf.matMul(dy as TF.Tensor2D, es as TF.Tensor2D), tf.matMul(tf.transpose(dy as TF.Tensor2D), hs as TF.Tensor2D)],
+      value: matMulT(h, e),
+      gradFunc: (dy, [hs, es]) => [tf.matMul(dy as TF.Tensor2D, es as TF.Tensor2D), dW(dy as TF.Tensor2D, hs as TF.Tensor2D)],
     };
   }) as unknown as Ops["tiedLogits"];
 
@@ -140,5 +176,19 @@ export function makeOps(tf: Tf, jsEmbeddingGrad: boolean): Ops {
     return tf.mul(x, tf.sigmoid(tf.add(tf.mul(x, 1.5957691216057308), tf.mul(x3, 0.07135481627159089)))) as TF.Tensor2D;
   };
 
-  return { linear, tiedLogits, layerNorm, crossEntropy, embed, gelu };
+  const causalAttention = (qkv: TF.Tensor2D, batch: number, time: number, heads: number): TF.Tensor2D => {
+    if (!style.fusedAttention) throw new Error("internal error: fused attention needs the OpenBLAS kernels");
+    const attrs = { batch, time, heads };
+    const f = custom<[TF.Tensor2D]>((x, save) => {
+      const [out, probs] = tf.engine().runKernel(ATTENTION, { qkv: x }, attrs) as TF.Tensor[];
+      save([x, probs!]);
+      return {
+        value: out!,
+        gradFunc: (dy, [xs, ps]) => [tf.engine().runKernel(ATTENTION_GRAD, { dy, qkv: xs!, probs: ps! }, attrs) as TF.Tensor],
+      };
+    });
+    return f(qkv) as TF.Tensor2D;
+  };
+
+  return { linear, tiedLogits, layerNorm, crossEntropy, embed, gelu, causalAttention };
 }

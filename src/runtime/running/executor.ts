@@ -73,6 +73,8 @@ export interface PlanLock {
   readonly tfjs_version: string;
   readonly node_version: string;
   readonly backend: string;
+  /** The matmul kernels the backend ran ("openblas", "builtin"); absent in runs made before kernels were chosen. */
+  readonly kernels?: string;
   readonly git_revision: string | null;
   readonly plan: Plan;
 }
@@ -88,6 +90,13 @@ export function prepareRunDir(root: string, plan: Plan, backend: LoadedBackend):
     if (existing.backend !== backend.name) {
       throw new RunError(`this run was started on the ${existing.backend} backend; resuming it on ${backend.name} would mix numbers from two backends`, `rerun with --backend ${existing.backend}, or use another --runs root`);
     }
+    const kernels = existing.kernels ?? "builtin";
+    if (kernels !== backend.kernels) {
+      throw new RunError(
+        `this run was started with ${kernels} kernels; resuming it with ${backend.kernels} would mix numbers from two kernel paths`,
+        `rerun with --kernels ${kernels}, or use another --runs root`,
+      );
+    }
     // Same training, new analyses or source text: keep the run, record the plan the analysis should use.
     if (planJson(existing.plan) !== planJson(plan)) writeJsonAtomic(lockPath, { ...existing, plan });
     return dir;
@@ -99,6 +108,7 @@ export function prepareRunDir(root: string, plan: Plan, backend: LoadedBackend):
     tfjs_version: backend.version,
     node_version: process.version,
     backend: backend.name,
+    kernels: backend.kernels,
     git_revision: gitRevision(),
     plan,
   };

@@ -15,7 +15,7 @@ process.on("message", async (m: ToWorker) => {
   try {
     if (m.type === "init") {
       const lock = readJson<PlanLock>(join(m.runDir, "plan.lock.json"));
-      const backend = await loadBackend(m.backend);
+      const backend = await loadBackend(m.backend, m.kernels);
       const data = experimentDataProvider(lock.plan, { cacheDir: m.cacheDir, cwd: m.cwd });
       const cells = new Map(lock.plan.cells.map((c) => [c.id, c]));
       ctx = {

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Cell, Plan } from "../../plan/types.js";
-import type { BackendName } from "../backend.js";
+import type { BackendName, KernelsChoice } from "../backend.js";
 import { prepareRunDir, selectCells, type RunEvent, type RunSummary } from "./executor.js";
 import type { LoadedBackend } from "../backend.js";
 import type { CellState } from "./rundir.js";
@@ -17,6 +17,8 @@ export interface WorkerInit {
   readonly type: "init";
   readonly runDir: string;
   readonly backend: BackendName;
+  /** The parent's kernels, so every worker computes exactly as the parent would. */
+  readonly kernels: KernelsChoice;
   readonly cacheDir: string;
   readonly cwd: string;
 }
@@ -88,7 +90,7 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
           else resolve();
         }
       });
-      w.send({ type: "init", runDir, backend: opts.backend.name, cacheDir: opts.cacheDir, cwd: opts.cwd } satisfies ToWorker);
+      w.send({ type: "init", runDir, backend: opts.backend.name, kernels: opts.backend.kernels === "libtensorflow" ? "auto" : opts.backend.kernels, cacheDir: opts.cacheDir, cwd: opts.cwd } satisfies ToWorker);
     }
   }).finally(() => {
     for (const w of workers) if (w.exitCode === null) w.kill();

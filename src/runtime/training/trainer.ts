@@ -110,8 +110,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
     state = { step: 0, optimizerT: 0, flops: 0, initialLoss: null, dynamics: Dynamics.initial(cell, params) };
     truncateMetrics(paths.metrics, 0);
   }
-  const jsGrad = opts.backend.name === "wasm" || opts.backend.name === "cpu";
-  let model = new Gpt(tf, cell.model, params, jsGrad);
+  let model = new Gpt(tf, cell.model, params);
   const optimizer = new Optimizer(tf, cell.train.optimizer);
   if (resumed) optimizer.load(resumed.arrays, state.optimizerT);
   const dyn = new Dynamics(cell, state.dynamics);
@@ -148,7 +147,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
           // The model changed shape: rebuild it, and carry or reset the optimizer's moments.
           const moments = new Map(optimizer.toArrays().map((a) => [a.name, a] as const));
           model.dispose();
-          model = new Gpt(tf, cell.model, r.params, jsGrad);
+          model = new Gpt(tf, cell.model, r.params);
           if (cell.growth?.optimizer === "reset" && r.applied.some((a) => a.event === "grow")) optimizer.load(new Map(), 0);
           else optimizer.load(remapMoments(moments, r.origin), optimizer.t);
         } else model.assign(r.params);
