@@ -102,7 +102,7 @@ describe("the model against an independent PyTorch reference", () => {
       expect(b.kernels).toBe(kernels);
       const { tf } = b;
       const style = { ...opStyleFor(tf), jsEmbeddingGrad: oneHot };
-      expect(style.fusedAttention).toBe(kernels === "openblas");
+      expect(style.fusedKernels).toBe(kernels === "openblas");
       const model = new Gpt(tf, shape, fixtureParams(), style);
       const inputs = tf.tensor2d(fixture.inputs, [cfg.batch, cfg.length], "int32");
       const targets = tf.tensor1d(fixture.targets.flat(), "int32");

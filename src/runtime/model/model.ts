@@ -23,7 +23,7 @@ export class Gpt {
   readonly vars = new Map<string, TF.Variable>();
   readonly layers: number;
   private readonly ops: Ops;
-  private readonly fusedAttention: boolean;
+  private readonly fusedKernels: boolean;
   private readonly masks = new Map<number, TF.Tensor2D>();
 
   constructor(
@@ -39,7 +39,7 @@ export class Gpt {
     for (const [name, a] of params) this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(a.data, [...a.shape], "float32"), true, `${name}@${id}`)));
     this.layers = depthOf(params);
     this.ops = makeOps(tf, style);
-    this.fusedAttention = style.fusedAttention;
+    this.fusedKernels = style.fusedKernels;
   }
 
   private v(name: string): TF.Variable {
@@ -81,7 +81,7 @@ export class Gpt {
     const { width: d, heads: H } = this.dims;
     const hd = d / H;
     const qkv = this.linear(h, `${prefix}.attn.qkv`);
-    if (this.fusedAttention) return this.linear(this.ops.causalAttention(qkv, B, T, H), `${prefix}.attn.proj`);
+    if (this.fusedKernels) return this.linear(this.ops.causalAttention(qkv, B, T, H), `${prefix}.attn.proj`);
     const [q, k, v] = tf.split(qkv, 3, 1) as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
     // Rank-4 transposes only: rank-5 ones are ~10x slower on wasm.
     const heads = (t: TF.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]) as TF.Tensor4D;

@@ -5,6 +5,7 @@ export interface WasmBackend {
   readonly wasm: { readonly HEAPU8: Uint8Array };
   readonly dataIdMap: { get(id: unknown): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: "float32"): TF.TensorInfo;
+  incRef(dataId: unknown): void;
 }
 
 export type KernelArgs = { inputs: Record<string, TF.TensorInfo | undefined>; backend: WasmBackend; attrs: Record<string, unknown> };
@@ -20,4 +21,11 @@ export function heapView(backend: WasmBackend, t: TF.TensorInfo): Float32Array {
   const entry = backend.dataIdMap.get(t.dataId);
   if (!entry) throw new Error("internal error: a tensor has no data in the wasm heap");
   return new Float32Array(backend.wasm.HEAPU8.buffer, entry.memoryOffset, sizeOf(t.shape));
+}
+
+/** An int32 view of a tensor's data in the wasm heap (token ids). */
+export function heapViewInt32(backend: WasmBackend, t: TF.TensorInfo): Int32Array {
+  const entry = backend.dataIdMap.get(t.dataId);
+  if (!entry) throw new Error("internal error: a tensor has no data in the wasm heap");
+  return new Int32Array(backend.wasm.HEAPU8.buffer, entry.memoryOffset, sizeOf(t.shape));
 }

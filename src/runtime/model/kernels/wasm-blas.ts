@@ -10,6 +10,7 @@ import type { Tf } from "../../backend.js";
 import type { Blas } from "./openblas.js";
 
 import { ATTENTION_KERNELS } from "./attention.js";
+import { FUSED_KERNELS } from "./fused.js";
 import { heapView, sizeOf, type KernelFunc, type WasmBackend } from "./heap.js";
 
 interface Geometry {
@@ -129,6 +130,20 @@ function fusedMatMul(blas: Blas, fallback: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * Identity sharing the input's memory (with a reference count) instead of copying it, as the cpu
+ * backend does: tensors are immutable, and cgx's kernels only ever write into fresh outputs. tfjs
+ * clones every tensor a custom gradient saves, so copying cost ~4 ms a step of the reference model.
+ */
+function sharedIdentity(_blas: Blas, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x!;
+    if (x.dtype === "string") return fallback(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
 /** Engines whose wasm backend runs the OpenBLAS kernels now. */
 const active = new WeakSet<object>();
 
@@ -139,9 +154,9 @@ export function wasmBlasActive(tf: Tf): boolean {
 
 /** The wasm backend's own kernels, kept to restore them and as the fallback. */
 const originals = new WeakMap<object, Map<string, KernelFunc>>();
-const REPLACED: Record<string, (blas: Blas, fallback: KernelFunc) => KernelFunc> = { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul };
+const REPLACED: Record<string, (blas: Blas, fallback: KernelFunc) => KernelFunc> = { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Identity: sharedIdentity };
 /** Kernels of cgx's own that exist only while OpenBLAS is active (ops.ts calls them by name). */
-const ADDED: Record<string, (blas: Blas) => KernelFunc> = { ...ATTENTION_KERNELS };
+const ADDED: Record<string, (blas: Blas) => KernelFunc> = { ...ATTENTION_KERNELS, ...FUSED_KERNELS };
 
 /**
  * Makes the wasm backend of this tfjs instance use OpenBLAS for its matmuls (`blas` given) or its

@@ -1,0 +1,222 @@
+/**
+ * The row-wise parts of a training step as single wasm kernels: LayerNorm, cross-entropy, the
+ * embedding lookup and the AdamW update, each forward and backward in one pass over the wasm heap. With matmuls on OpenBLAS, these ops (a dozen small tfjs kernels each, every
+ * one a dispatch and a pass over memory) took most of what was left of a step. Sums accumulate in
+ * float64; the maths is the same as the tfjs formulation in ops.ts and optimizer.ts. GELU is not
+ * here: a JS loop over Math.exp is ~5x slower than the wasm backend's vectorised Sigmoid.
+ */
+import { heapView, heapViewInt32, type KernelFunc } from "./heap.js";
+
+export const LAYER_NORM = "CgxLayerNorm";
+export const LAYER_NORM_GRAD = "CgxLayerNormGrad";
+export const CROSS_ENTROPY = "CgxCrossEntropy";
+export const EMBED = "CgxEmbed";
+export const EMBED_GRAD = "CgxEmbedGrad";
+export const ADAMW = "CgxAdamW";
+export const SUM_SQUARES = "CgxSumSquares";
+
+const EPS = 1e-5;
+
+/** x [N,C], gamma [C], beta [C] -> y [N,C], xhat [N,C], rstd [N]. */
+const layerNorm: KernelFunc = ({ inputs, backend }) => {
+  const [N, C] = inputs.x!.shape as [number, number];
+  const y = backend.makeOutput([N, C], "float32");
+  const xh = backend.makeOutput([N, C], "float32");
+  const rs = backend.makeOutput([N], "float32");
+  const x = heapView(backend, inputs.x!);
+  const g = heapView(backend, inputs.gamma!);
+  const b = heapView(backend, inputs.beta!);
+  const vy = heapView(backend, y);
+  const vh = heapView(backend, xh);
+  const vr = heapView(backend, rs);
+  for (let i = 0; i < N; i++) {
+    const o = i * C;
+    let mean = 0;
+    for (let j = 0; j < C; j++) mean += x[o + j]!;
+    mean /= C;
+    let v = 0;
+    for (let j = 0; j < C; j++) {
+      const c = x[o + j]! - mean;
+      v += c * c;
+    }
+    const r = 1 / Math.sqrt(v / C + EPS);
+    vr[i] = r;
+    for (let j = 0; j < C; j++) {
+      const h = (x[o + j]! - mean) * r;
+      vh[o + j] = h;
+      vy[o + j] = h * g[j]! + b[j]!;
+    }
+  }
+  return [y, xh, rs];
+};
+
+/** dy [N,C], xhat [N,C], rstd [N], gamma [C] -> dx [N,C], dgamma [C], dbeta [C]. */
+const layerNormGrad: KernelFunc = ({ inputs, backend }) => {
+  const [N, C] = inputs.dy!.shape as [number, number];
+  const dx = backend.makeOutput([N, C], "float32");
+  const dg = backend.makeOutput([C], "float32");
+  const db = backend.makeOutput([C], "float32");
+  const dy = heapView(backend, inputs.dy!);
+  const xh = heapView(backend, inputs.xhat!);
+  const rs = heapView(backend, inputs.rstd!);
+  const g = heapView(backend, inputs.gamma!);
+  const vdx = heapView(backend, dx);
+  const sg = new Float64Array(C);
+  const sb = new Float64Array(C);
+  for (let i = 0; i < N; i++) {
+    const o = i * C;
+    let m1 = 0;
+    let m2 = 0;
+    for (let j = 0; j < C; j++) {
+      const d = dy[o + j]!;
+      const h = xh[o + j]!;
+      const dh = d * g[j]!;
+      m1 += dh;
+      m2 += dh * h;
+      sg[j]! += d * h;
+      sb[j]! += d;
+    }
+    m1 /= C;
+    m2 /= C;
+    const r = rs[i]!;
+    for (let j = 0; j < C; j++) vdx[o + j] = (dy[o + j]! * g[j]! - m1 - xh[o + j]! * m2) * r;
+  }
+  heapView(backend, dg).set(sg);
+  heapView(backend, db).set(sb);
+  return [dx, dg, db];
+};
+
+/** logits [N,V], targets int32 [N] -> mean loss [], and its gradient [N,V] (kept for the backward pass). */
+const crossEntropy: KernelFunc = ({ inputs, backend }) => {
+  const [N, V] = inputs.logits!.shape as [number, number];
+  const loss = backend.makeOutput([], "float32");
+  const grad = backend.makeOutput([N, V], "float32");
+  const l = heapView(backend, inputs.logits!);
+  const t = heapViewInt32(backend, inputs.targets!);
+  const gr = heapView(backend, grad);
+  let total = 0;
+  for (let i = 0; i < N; i++) {
+    const o = i * V;
+    let max = -Infinity;
+    for (let j = 0; j < V; j++) if (l[o + j]! > max) max = l[o + j]!;
+    let sum = 0;
+    for (let j = 0; j < V; j++) {
+      const e = Math.exp(l[o + j]! - max);
+      gr[o + j] = e;
+      sum += e;
+    }
+    const target = t[i]!;
+    total += max + Math.log(sum) - l[o + target]!;
+    const scale = 1 / (sum * N);
+    for (let j = 0; j < V; j++) gr[o + j]! *= scale;
+    gr[o + target]! -= 1 / N;
+  }
+  heapView(backend, loss)[0] = total / N;
+  return [loss, grad];
+};
+
+/** ids int32 [B*T], tokens [V,C], positions [P,C] -> rows [B*T, C] = tokens[id] + positions[t]. */
+const embed: KernelFunc = ({ inputs, backend, attrs }) => {
+  const T = Number(attrs.time);
+  const n = inputs.ids!.shape[0]!;
+  const C = inputs.tokens!.shape[1]!;
+  const out = backend.makeOutput([n, C], "float32");
+  const ids = heapViewInt32(backend, inputs.ids!);
+  const tok = heapView(backend, inputs.tokens!);
+  const pos = heapView(backend, inputs.positions!);
+  const o = heapView(backend, out);
+  for (let i = 0; i < n; i++) {
+    const r = ids[i]! * C;
+    const p = (i % T) * C;
+    const w = i * C;
+    for (let j = 0; j < C; j++) o[w + j] = tok[r + j]! + pos[p + j]!;
+  }
+  return out;
+};
+
+/** dy [B*T, C], ids -> dtokens [V,C] (scatter-add by id), dpositions [P,C] (sum over the batch). */
+const embedGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const T = Number(attrs.time);
+  const V = Number(attrs.vocab);
+  const P = Number(attrs.positions);
+  const [n, C] = inputs.dy!.shape as [number, number];
+  const dtok = backend.makeOutput([V, C], "float32");
+  const dpos = backend.makeOutput([P, C], "float32");
+  const dy = heapView(backend, inputs.dy!);
+  const ids = heapViewInt32(backend, inputs.ids!);
+  const gt = heapView(backend, dtok);
+  const gp = heapView(backend, dpos);
+  gt.fill(0);
+  gp.fill(0);
+  for (let i = 0; i < n; i++) {
+    const r = ids[i]! * C;
+    const p = (i % T) * C;
+    const s = i * C;
+    for (let j = 0; j < C; j++) {
+      const d = dy[s + j]!;
+      gt[r + j]! += d;
+      gp[p + j]! += d;
+    }
+  }
+  return [dtok, dpos];
+};
+
+/**
+ * One AdamW step of one parameter: w, g, m, v (and an optional pruning mask) -> w', m', v'.
+ * attrs: lr, beta1, beta2, eps, weight decay, bias corrections bc1/bc2, gradient scale (clipping).
+ */
+const adamw: KernelFunc = ({ inputs, backend, attrs }) => {
+  const shape = [...inputs.w!.shape];
+  const w1 = backend.makeOutput(shape, "float32");
+  const m1 = backend.makeOutput(shape, "float32");
+  const v1 = backend.makeOutput(shape, "float32");
+  const w = heapView(backend, inputs.w!);
+  const g = heapView(backend, inputs.g!);
+  const m = heapView(backend, inputs.m!);
+  const v = heapView(backend, inputs.v!);
+  const mask = inputs.mask ? heapView(backend, inputs.mask) : null;
+  const ow = heapView(backend, w1);
+  const om = heapView(backend, m1);
+  const ov = heapView(backend, v1);
+  const lr = Number(attrs.lr);
+  const b1 = Number(attrs.beta1);
+  const b2 = Number(attrs.beta2);
+  const eps = Number(attrs.eps);
+  const wd = Number(attrs.weightDecay);
+  const bc1 = Number(attrs.bc1);
+  const bc2 = Number(attrs.bc2);
+  const scale = Number(attrs.scale);
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]! * scale;
+    const mi = b1 * m[i]! + (1 - b1) * gi;
+    const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+    om[i] = mi;
+    ov[i] = vi;
+    const wi = w[i]!;
+    const next = wi - lr * ((mi / bc1) / (Math.sqrt(vi / bc2) + eps) + wd * wi);
+    ow[i] = mask ? next * mask[i]! : next;
+  }
+  return [w1, m1, v1];
+};
+
+/** Any number of tensors -> the sum of the squares of all their elements [] (the global gradient norm²). */
+const sumSquares: KernelFunc = ({ inputs, backend }) => {
+  const out = backend.makeOutput([], "float32");
+  let s = 0;
+  for (const t of Object.values(inputs)) {
+    const x = heapView(backend, t!);
+    for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+  }
+  heapView(backend, out)[0] = s;
+  return out;
+};
+
+export const FUSED_KERNELS: Record<string, () => KernelFunc> = {
+  [LAYER_NORM]: () => layerNorm,
+  [LAYER_NORM_GRAD]: () => layerNormGrad,
+  [CROSS_ENTROPY]: () => crossEntropy,
+  [EMBED]: () => embed,
+  [EMBED_GRAD]: () => embedGrad,
+  [ADAMW]: () => adamw,
+  [SUM_SQUARES]: () => sumSquares,
+};
