@@ -132,7 +132,7 @@ describe("memory during training", () => {
     const lastHalf = between(0.5, 1);
     const figures = (xs: Sample[]) => ({ tensors: [min(xs, (x) => x.tensors), max(xs, (x) => x.tensors)], bytes: [min(xs, (x) => x.bytes), max(xs, (x) => x.bytes)], rssMB: [min(xs, (x) => x.rss) / MB, max(xs, (x) => x.rss) / MB] });
     const settledMB = [...settled].map(([k, v]) => ({ step: k, rss: v.rss / MB, heapUsed: v.heapUsed / MB, external: v.external / MB }));
-    console.log(JSON.stringify({ kernels: backend.kernels, before: [before.numTensors, before.numBytes], after: [after.numTensors, after.numBytes], extraTensors, extraBytes, firstHalf: figures(firstHalf), lastHalf: figures(lastHalf), settledMB }));
+    if (process.env.CGX_MEMORY_REPORT) console.log(JSON.stringify({ kernels: backend.kernels, before: [before.numTensors, before.numBytes], after: [after.numTensors, after.numBytes], extraTensors, extraBytes, firstHalf: figures(firstHalf), lastHalf: figures(lastHalf), settledMB }));
 
     // (1) No leak across the run, growth included: both models and the optimizer were disposed.
     expect(after.numTensors, "live tensors after the run against before it").toBe(before.numTensors);

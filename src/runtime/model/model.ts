@@ -155,5 +155,6 @@ export class Gpt {
     this.vars.clear();
     for (const m of this.masks.values()) m.dispose();
     this.masks.clear();
+    this.ops.dispose();
   }
 }

@@ -56,6 +56,8 @@ export interface Ops {
    * contiguous within each) to [B*T, d], before the output projection. Needs `fusedKernels`.
    */
   causalAttention(qkv: TF.Tensor2D, batch: number, time: number, heads: number): TF.Tensor2D;
+  /** Releases the constants the ops keep across steps (rows of ones). */
+  dispose(): void;
   /** GELU, tanh approximation, written as x·sigmoid(2·sqrt(2/π)(x + 0.044715x³)) (no Pow, no Tanh). */
   gelu(x: TF.Tensor2D): TF.Tensor2D;
 }
@@ -223,5 +225,10 @@ export function makeOps(tf: Tf, style: OpStyle): Ops {
     return f(qkv) as TF.Tensor2D;
   };
 
-  return { linear, tiedLogits, layerNorm, crossEntropy, embed, gelu, causalAttention };
+  const dispose = () => {
+    for (const t of ones.values()) t.dispose();
+    ones.clear();
+  };
+
+  return { linear, tiedLogits, layerNorm, crossEntropy, embed, gelu, causalAttention, dispose };
 }
