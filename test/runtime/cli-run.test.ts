@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers.js";
@@ -7,6 +8,7 @@ import { tinyExperiment } from "./fixtures.js";
 
 const BIN = join(ROOT, "bin/cgx.js");
 const cgx = (cwd: string, ...args: string[]) => spawnSync("node", [BIN, ...args], { cwd, encoding: "utf8" });
+const cgxWith = (env: Record<string, string>, cwd: string, ...args: string[]) => spawnSync("node", [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
 
 function allMetrics(runs: string): string {
   const exp = join(runs, "tiny");
@@ -19,21 +21,38 @@ function allMetrics(runs: string): string {
 }
 
 describe("cgx run", () => {
-  it("trains cells in worker processes with --jobs, with the same numbers as one process", () => {
-    const dir = tinyExperiment(`seeds [0, 1]
-  budget steps 60
+  it("trains one cell per core by default, with the same numbers as one process, on both kernel paths", () => {
+    const dir = tinyExperiment(`budget steps 60
   control shuffled
-  evaluate every 50%`.replace("seeds [0, 1]\n", ""));
+  evaluate every 50%`);
     writeFileSync(join(dir, "exp.cgx"), readFileSync(join(dir, "exp.cgx"), "utf8").replace("seeds 1", "seeds 2"));
-    const one = cgx(dir, "run", "exp.cgx", "--runs", "one");
+    const one = cgx(dir, "run", "exp.cgx", "--runs", "one", "--jobs", "1");
     expect(one.status, one.stderr).toBe(0);
-    const two = cgx(dir, "run", "exp.cgx", "--runs", "two", "--jobs", "2");
-    expect(two.status, two.stderr).toBe(0);
-    expect(two.stderr).toContain("2 jobs");
-    expect(allMetrics(join(dir, "two"))).toBe(allMetrics(join(dir, "one")));
-    const status = cgx(dir, "status", "two");
-    expect(status.stdout).toContain("2 done");
-  }, 180_000);
+    expect(one.stderr).toContain("openblas kernels");
+    expect(one.stderr).not.toContain("jobs");
+    // No --jobs: as many workers as cores, capped by the 2 cells.
+    const jobs = Math.min(availableParallelism(), 2);
+    const byCores = cgx(dir, "run", "exp.cgx", "--runs", "cores");
+    expect(byCores.status, byCores.stderr).toBe(0);
+    if (jobs > 1) expect(byCores.stderr).toContain(`${jobs} jobs`);
+    expect(allMetrics(join(dir, "cores"))).toBe(allMetrics(join(dir, "one")));
+    const rerun = cgx(dir, "run", "exp.cgx", "--runs", "again", "--jobs", "2");
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(allMetrics(join(dir, "again"))).toBe(allMetrics(join(dir, "one")));
+    expect(cgx(dir, "status", "cores").stdout).toContain("2 done");
+    // The fallback kernels: their own numbers, equally reproducible across --jobs.
+    const b1 = cgxWith({ CGX_KERNELS: "builtin" }, dir, "run", "exp.cgx", "--runs", "b1", "--jobs", "1");
+    expect(b1.status, b1.stderr).toBe(0);
+    expect(b1.stderr).toContain("builtin kernels");
+    const b2 = cgx(dir, "run", "exp.cgx", "--runs", "b2", "--jobs", "2", "--kernels", "builtin");
+    expect(b2.status, b2.stderr).toBe(0);
+    expect(allMetrics(join(dir, "b2"))).toBe(allMetrics(join(dir, "b1")));
+    expect(allMetrics(join(dir, "b1"))).not.toBe(allMetrics(join(dir, "one")));
+    // A run started on one kernel path does not resume on the other.
+    const mixed = cgx(dir, "run", "exp.cgx", "--runs", "b1");
+    expect(mixed.status).toBe(1);
+    expect(mixed.stderr).toContain("started with builtin kernels");
+  }, 240_000);
 
   it("stops with a clear error for a source that matches no file, writing nothing", () => {
     const dir = tinyExperiment("budget steps 5\n  control shuffled");
@@ -60,5 +79,10 @@ describe("cgx run", () => {
     for (const l of lines.filter((x) => x.trim().startsWith("no"))) expect(l.trim().split(/\s+/).length).toBeGreaterThan(3);
     const first = lines.find((l) => l.trim().startsWith("ok"))!.trim().split(/\s+/)[1];
     expect(r.stdout).toContain(`default backend: ${first}`);
+    // The project's set-up installs OpenBLAS, so the fast kernels are the active ones here.
+    expect(r.stdout).toMatch(/matmul kernels: openblas: OpenBLAS from \S+, 1 thread/);
+    expect(r.stdout).toContain("active kernels: openblas");
+    const fallback = cgxWith({ CGX_KERNELS: "builtin" }, ROOT, "doctor");
+    expect(fallback.stdout).toContain("active kernels: builtin");
   });
 });
