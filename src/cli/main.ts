@@ -64,14 +64,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command("run <file>")
-    .description("train every cell of the plan, resuming where a previous run stopped")
+    .description("train every cell of the plan, resuming where a previous run stopped, then write the report")
     .option("--backend <name>", "force a backend: tensorflow-gpu, tensorflow, wasm or cpu")
     .option("--runs <dir>", "root of run directories", "runs")
     .option("--cells <ids...>", "train only these cells (ids, indexes or labels from `cgx plan`)")
+    .option("--no-report", "train only; do not write the report at the end (`cgx report` writes it later)")
     .option("--kernels <which>", "matmul kernels on wasm: auto (OpenBLAS where it loads), openblas or builtin")
     .option("--jobs <n>", "train this many cells at once, in worker processes (default: one per core)")
     .option("--cache <dir>", "cache for scores and tokenizers (default RUNS/.cache)")
-    .action(async (file: string, opts: { backend?: string; kernels?: string; runs: string; cells?: string[]; jobs?: string; cache?: string }) => setCode(await runCommand(io, file, opts)));
+    .action(async (file: string, opts: { backend?: string; kernels?: string; report?: boolean; runs: string; cells?: string[]; jobs?: string; cache?: string }) => setCode(await runCommand(io, file, opts)));
 
   program
     .command("status <run-dir>")

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -30,6 +30,10 @@ describe("cgx run", () => {
     expect(one.status, one.stderr).toBe(0);
     expect(one.stderr).toContain("openblas kernels");
     expect(one.stderr).not.toContain("jobs");
+    // The run ends with its report, as `cgx report` writes it.
+    const runDir = join(dir, "one", "tiny", readdirSync(join(dir, "one", "tiny"))[0]!);
+    expect(one.stdout).toContain("report for tiny: 2 of 2 cells finished");
+    for (const f of ["report.html", "report.md", "analysis.json"]) expect(existsSync(join(runDir, f)), f).toBe(true);
     // No --jobs: as many workers as cores, capped by the 2 cells.
     const jobs = Math.min(availableParallelism(), 2);
     const byCores = cgx(dir, "run", "exp.cgx", "--runs", "cores");

@@ -12,6 +12,7 @@ import { DataError } from "../../runtime/data/index.js";
 import { experimentDataProvider } from "../../runtime/curriculum/provider.js";
 import { runPlanParallel } from "../../runtime/running/workers.js";
 import { type Io, UserError } from "../io.js";
+import { reportCommand } from "./report.js";
 import { compileAndReport } from "../source.js";
 import { duration, human, table } from "../table.js";
 
@@ -22,6 +23,8 @@ export interface RunCommandOptions {
   readonly cells?: string[];
   readonly jobs?: string;
   readonly cache?: string;
+  /** false with --no-report: train only. */
+  readonly report?: boolean;
 }
 
 export async function runCommand(io: Io, file: string, opts: RunCommandOptions): Promise<number> {
@@ -59,6 +62,8 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     const counts = new Map<string, number>();
     for (const s of summary.results.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
     io.err(`\n${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}; run directory ${summary.runDir}\n`);
+    // The run's own analyses (fits, comparisons) and the report, as `cgx report` would write them.
+    if (opts.report !== false) reportCommand(io, summary.runDir, {});
     return [...summary.results.values()].some((s) => s === "failed") ? 1 : 0;
   } catch (e) {
     progress.stop();
