@@ -4,18 +4,29 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers.js";
 
 describe("benchmarks", () => {
-  it("bench:train prints one JSON object with the backend, throughput and model config", () => {
-    const r = spawnSync("node", [join(ROOT, "dist/bench/train.js"), "--json", "--steps", "2"], { encoding: "utf8" });
+  it("bench:train prints cgx and the PyTorch reference side by side (or why the reference was skipped) as one JSON object", () => {
+    const r = spawnSync("node", [join(ROOT, "dist/bench/train.js"), "--json", "--models", "reference", "--rounds", "1", "--steps", "2", "--no-jobs"], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines.length).toBe(1);
     const j = JSON.parse(lines[0]!);
-    expect(j.backend).toBe("wasm");
-    expect(j.tokens_per_s).toBeGreaterThan(0);
-    expect(j.ms_per_step).toBeGreaterThan(0);
-    expect(j.model).toMatchObject({ vocab: 256, context: 64, batch: 16, width: 128, layers: 2, heads: 4 });
-    expect(j.step_over_reference).toBeGreaterThan(0);
-  }, 120_000);
+    expect(j.benchmark).toBe("train");
+    const m = j.models[0];
+    expect(m.name).toBe("reference");
+    expect(m.tokens_per_step).toBe(1024);
+    // The project's set-up installs OpenBLAS, so the bench measures the fast path.
+    expect(m.cgx.kernels).toBe("openblas");
+    expect(m.cgx.tokens_per_s).toBeGreaterThan(0);
+    expect(m.cgx.max_rss_kb).toBeGreaterThan(0);
+    if (m.pytorch) {
+      expect(m.pytorch.tokens_per_s).toBeGreaterThan(0);
+      expect(m.ratio).toBeCloseTo(m.cgx.tokens_per_s / m.pytorch.tokens_per_s, 1);
+    } else {
+      // Never silently: the reason is in the output, and the table tells how to install it.
+      expect(m.pytorch_skipped).toMatch(/\S/);
+      expect(r.stderr).toContain("pytorch reference skipped");
+    }
+  }, 180_000);
 
   it("bench:compile prints the compile time of a 10,000-cell grid", () => {
     const r = spawnSync("node", [join(ROOT, "dist/bench/compile.js"), "--json"], { encoding: "utf8" });
