@@ -69,7 +69,7 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
   const cache = new DiskCache(opts.cacheDir);
 
   const loaded: Loaded[] = data.sources.map((src) => {
-    const docs = time("load", () => sourceDocs(src, opts.cwd));
+    const docs = time("load", () => sourceDocs(src, opts.cwd, cache));
     return time("split", () => {
       const { texts, positions, hashes, contentHash } = docFacts(docs);
       const heldout = maskFromPositions(positions, data.heldout);

@@ -3,7 +3,9 @@
  * names it) and cached for the life of the process, deduplicated once. The names must be exactly
  * the compiler catalog's BUILTIN_CORPORA (a test checks; the runtime may not import the compiler).
  */
+import type { DiskCache } from "../cache.js";
 import type { RawDoc } from "../types.js";
+import { builtinKey } from "./fingerprint.js";
 import { dedupe } from "../text/dedup.js";
 import { loadBrown } from "./brown.js";
 import { loadGutenberg } from "./gutenberg.js";
@@ -49,15 +51,25 @@ export function builtinUnit(name: string): BuiltinCorpus["unit"] | undefined {
 
 const loaded = new Map<string, readonly RawDoc[]>();
 
-/** A builtin corpus's documents, cleaned, split and deduplicated; read once per process. */
-export function loadBuiltin(name: string): readonly RawDoc[] {
+/**
+ * A builtin corpus's documents, cleaned, split and deduplicated; read once per process. With a
+ * cache, the cleaned documents are read from it when an entry for this corpus and this cleaning
+ * code exists, and written to it otherwise.
+ */
+export function loadBuiltin(name: string, cache?: DiskCache): readonly RawDoc[] {
   const hit = loaded.get(name);
   if (hit) return hit;
   const corpus = CORPORA[name];
   if (!corpus) throw new Error(`unknown builtin corpus "${name}"`);
-  const docs = Object.freeze(dedupe(corpus.load()));
-  loaded.set(name, docs);
-  return docs;
+  const key = cache ? builtinKey(name) : "";
+  let docs = cache?.readJson<RawDoc[]>("corpora", key);
+  if (!docs) {
+    docs = dedupe(corpus.load());
+    cache?.writeJson("corpora", key, docs);
+  }
+  const frozen = Object.freeze(docs);
+  loaded.set(name, frozen);
+  return frozen;
 }
 
 /** Forgets the loaded corpora (for benchmarks that time a cold load). */
