@@ -16,7 +16,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { Tf } from "../backend.js";
 import { ATTENTION, ATTENTION_GRAD } from "./kernels/attention.js";
-import { CROSS_ENTROPY, EMBED, EMBED_GRAD, LAYER_NORM, LAYER_NORM_GRAD } from "./kernels/fused.js";
+import { CROSS_ENTROPY, EMBED, EMBED_GRAD, GELU_ARG, GELU_GRAD, LAYER_NORM, LAYER_NORM_GRAD } from "./kernels/fused.js";
 import { wasmBlasActive } from "./kernels/wasm-blas.js";
 
 export interface OpStyle {
@@ -26,7 +26,7 @@ export interface OpStyle {
   readonly transposedMatmuls: boolean;
   /**
    * cgx's own wasm kernels (registered with the OpenBLAS ones): attention reading qkv in place
-   * (kernels/attention.ts), and LayerNorm, cross-entropy and the embedding each forward and
+   * (kernels/attention.ts), and LayerNorm, GELU, cross-entropy and the embedding each forward and
    * backward in one pass (kernels/fused.ts), instead of a dozen tfjs ops each.
    */
   readonly fusedKernels: boolean;
@@ -207,12 +207,21 @@ export function makeOps(tf: Tf, style: OpStyle): Ops {
     return f(tokens, positions) as TF.Tensor2D;
   };
 
-  // GELU stays on tfjs ops on every path: the wasm backend's vectorised Sigmoid beats a JS loop
-  // over Math.exp by ~5x (measured: 7.6 ms against ~1.5 ms for 524k elements).
-  const gelu = (x: TF.Tensor2D): TF.Tensor2D => {
+  // With cgx's kernels the sigmoid stays on the wasm backend's vectorised kernel (a JS loop over
+  // Math.exp is ~5x slower); the polynomial and the backward pass are one JS pass each, replacing
+  // five multiplies forward and a dozen ops (with float32 casts that copy) backward.
+  const fusedGelu = custom<[TF.Tensor2D]>((x, save) => {
+    const s = tf.sigmoid(run(GELU_ARG, { x }) as TF.Tensor);
+    save([x, s]);
+    return { value: tf.mul(x, s), gradFunc: (dy, [xs, ss]) => [run(GELU_GRAD, { dy, x: xs!, s: ss! }) as TF.Tensor] };
+  }) as unknown as Ops["gelu"];
+
+  const tfjsGelu = (x: TF.Tensor2D): TF.Tensor2D => {
     const x3 = tf.mul(tf.mul(x, x), x);
     return tf.mul(x, tf.sigmoid(tf.add(tf.mul(x, 1.5957691216057308), tf.mul(x3, 0.07135481627159089)))) as TF.Tensor2D;
   };
+
+  const gelu = style.fusedKernels ? fusedGelu : tfjsGelu;
 
   const causalAttention = (qkv: TF.Tensor2D, batch: number, time: number, heads: number): TF.Tensor2D => {
     if (!style.fusedKernels) throw new Error("internal error: fused attention needs the OpenBLAS kernels");

@@ -2,8 +2,9 @@
  * The row-wise parts of a training step as single wasm kernels: LayerNorm, cross-entropy, the
  * embedding lookup and the AdamW update, each forward and backward in one pass over the wasm heap. With matmuls on OpenBLAS, these ops (a dozen small tfjs kernels each, every
  * one a dispatch and a pass over memory) took most of what was left of a step. Sums accumulate in
- * float64; the maths is the same as the tfjs formulation in ops.ts and optimizer.ts. GELU is not
- * here: a JS loop over Math.exp is ~5x slower than the wasm backend's vectorised Sigmoid.
+ * float64; the maths is the same as the tfjs formulation in ops.ts and optimizer.ts. GELU is split:
+ * its sigmoid stays on the wasm backend's vectorised kernel (a JS loop over Math.exp is ~5x
+ * slower), the polynomial around it and the whole backward pass are one JS pass each.
  */
 import { heapView, heapViewInt32, type KernelFunc } from "./heap.js";
 
@@ -12,6 +13,8 @@ export const LAYER_NORM_GRAD = "CgxLayerNormGrad";
 export const CROSS_ENTROPY = "CgxCrossEntropy";
 export const EMBED = "CgxEmbed";
 export const EMBED_GRAD = "CgxEmbedGrad";
+export const GELU_ARG = "CgxGeluArg";
+export const GELU_GRAD = "CgxGeluGrad";
 export const ADAMW = "CgxAdamW";
 export const SUM_SQUARES = "CgxSumSquares";
 
@@ -84,6 +87,37 @@ const layerNormGrad: KernelFunc = ({ inputs, backend }) => {
   heapView(backend, dg).set(sg);
   heapView(backend, db).set(sb);
   return [dx, dg, db];
+};
+
+/** GELU (tanh form) as x·sigmoid(A·(x + B·x³)). */
+const GELU_A = 1.5957691216057308;
+const GELU_B = 0.044715;
+
+/** x -> A·(x + B·x³), the argument of GELU's sigmoid. */
+const geluArg: KernelFunc = ({ inputs, backend }) => {
+  const out = backend.makeOutput([...inputs.x!.shape], "float32");
+  const x = heapView(backend, inputs.x!);
+  const u = heapView(backend, out);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    u[i] = GELU_A * (v + GELU_B * v * v * v);
+  }
+  return out;
+};
+
+/** dy, x, s = sigmoid(A·(x + B·x³)) -> dx = dy·(s + x·s·(1−s)·A·(1 + 3B·x²)). */
+const geluGrad: KernelFunc = ({ inputs, backend }) => {
+  const out = backend.makeOutput([...inputs.x!.shape], "float32");
+  const x = heapView(backend, inputs.x!);
+  const s = heapView(backend, inputs.s!);
+  const dy = heapView(backend, inputs.dy!);
+  const dx = heapView(backend, out);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    const si = s[i]!;
+    dx[i] = dy[i]! * (si + v * si * (1 - si) * GELU_A * (1 + 3 * GELU_B * v * v));
+  }
+  return out;
 };
 
 /** logits [N,V], targets int32 [N] -> mean loss [], and its gradient [N,V] (kept for the backward pass). */
@@ -217,6 +251,8 @@ export const FUSED_KERNELS: Record<string, () => KernelFunc> = {
   [CROSS_ENTROPY]: () => crossEntropy,
   [EMBED]: () => embed,
   [EMBED_GRAD]: () => embedGrad,
+  [GELU_ARG]: () => geluArg,
+  [GELU_GRAD]: () => geluGrad,
   [ADAMW]: () => adamw,
   [SUM_SQUARES]: () => sumSquares,
 };
