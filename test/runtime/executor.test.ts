@@ -8,18 +8,10 @@ import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
 import { runPlan, selectCells } from "../../src/runtime/running/executor.js";
 import { listCheckpoints } from "../../src/runtime/training/checkpoint.js";
 import { cellPaths, readMetrics, readStatus } from "../../src/runtime/running/rundir.js";
-import type { PoolExample } from "../../src/runtime/curriculum/sampler.js";
 import type { CellData } from "../../src/runtime/training/trainer.js";
-import { sentences } from "./fixtures.js";
+import { sentenceData } from "./fixtures.js";
 
-function pools(seed: number): PoolExample[] {
-  return sentences(300, seed)
-    .trim()
-    .split("\n")
-    .map((s) => ({ tokens: Array.from(Buffer.from(s)), difficulty: s.length, fields: { grade: s.length / 10, length: s.length, words: s.split(" ").length } }));
-}
-
-const data: CellData = { train: new Map([["text", pools(1)]]), heldout: new Map([["text", pools(2)]]), separator: 10 };
+const data: CellData = sentenceData();
 
 function plan(): Plan {
   const r = compile(`experiment tiny {

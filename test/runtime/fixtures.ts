@@ -2,7 +2,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PoolExample } from "../../src/runtime/curriculum/sampler.js";
 import { Rng } from "../../src/runtime/rng.js";
+import type { CellData } from "../../src/runtime/training/trainer.js";
 
 const SUBJECTS = ["the cat", "a dog", "the old man", "my sister", "the small bird", "a teacher", "the king", "our neighbour"];
 const VERBS = ["sees", "likes", "finds", "helps", "follows", "paints", "remembers", "calls"];
@@ -44,4 +46,17 @@ export function tinyExperiment(body: string): string {
 `,
   );
   return dir;
+}
+
+/** In-memory pools of generated sentences (byte tokens, difficulty = length) for in-process runs. */
+export function sentencePool(seed: number): PoolExample[] {
+  return sentences(300, seed)
+    .trim()
+    .split("\n")
+    .map((s) => ({ tokens: Array.from(Buffer.from(s)), difficulty: s.length, fields: { grade: s.length / 10, length: s.length, words: s.split(" ").length } }));
+}
+
+/** One source "text" of generated sentences, train and heldout, as the trainer takes it. */
+export function sentenceData(): CellData {
+  return { train: new Map([["text", sentencePool(1)]]), heldout: new Map([["text", sentencePool(2)]]), separator: 10 };
 }

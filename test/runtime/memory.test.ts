@@ -13,12 +13,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler/index.js";
 import type { Plan } from "../../src/plan/types.js";
 import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
-import type { PoolExample } from "../../src/runtime/curriculum/sampler.js";
 import { initParams, type Params } from "../../src/runtime/model/params.js";
 import { runPlan } from "../../src/runtime/running/executor.js";
 import { cellPaths, readMetrics, readStatus } from "../../src/runtime/running/rundir.js";
 import type { CellData } from "../../src/runtime/training/trainer.js";
-import { sentences } from "./fixtures.js";
+import { sentenceData } from "./fixtures.js";
 
 const STEPS = 400;
 const MB = 1024 * 1024;
@@ -28,14 +27,7 @@ const MB = 1024 * 1024;
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
-function pool(seed: number): PoolExample[] {
-  return sentences(300, seed)
-    .trim()
-    .split("\n")
-    .map((s) => ({ tokens: Array.from(Buffer.from(s)), difficulty: s.length, fields: { grade: s.length / 10, length: s.length, words: s.split(" ").length } }));
-}
-
-const data: CellData = { train: new Map([["text", pool(1)]]), heldout: new Map([["text", pool(2)]]), separator: 10 };
+const data: CellData = sentenceData();
 
 function plan(): Plan {
   const r = compile(`experiment memory {
