@@ -88,5 +88,9 @@ describe("cgx run", () => {
     expect(r.stdout).toContain("active kernels: openblas");
     const fallback = cgxWith({ CGX_KERNELS: "builtin" }, ROOT, "doctor");
     expect(fallback.stdout).toContain("active kernels: builtin");
+    const bad = cgxWith({ CGX_KERNELS: "bogus" }, ROOT, "doctor");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("error: CGX_KERNELS is `bogus`; use one of auto, openblas, builtin");
+    expect(bad.stderr).not.toContain("internal error");
   });
 });

@@ -73,7 +73,14 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
 }
 
 function kernelsChoice(flag: string | undefined): KernelsChoice {
-  if (flag === undefined) return kernelsFromEnv();
+  if (flag === undefined) {
+    try {
+      return kernelsFromEnv();
+    } catch (e) {
+      if (e instanceof BackendError) throw new UserError(e.message, `unset it or set it to one of ${KERNEL_CHOICES.join(", ")}`);
+      throw e;
+    }
+  }
   if (!(KERNEL_CHOICES as readonly string[]).includes(flag)) throw new UserError(`unknown kernels \`${flag}\``, `use one of ${KERNEL_CHOICES.join(", ")}`);
   return flag as KernelsChoice;
 }
@@ -178,8 +185,9 @@ export function statusCommand(io: Io, dir: string): number {
 }
 
 export async function doctorCommand(io: Io): Promise<number> {
+  const kernels = kernelsChoice(undefined);
   io.out(`node ${process.version} on ${process.platform}-${process.arch}\n\nbackends, in the order cgx tries them:\n`);
-  const probes = await probeBackends();
+  const probes = await probeBackends(kernels);
   for (const p of probes) {
     io.out(`  ${p.ok ? "ok  " : "no  "} ${p.name.padEnd(15)} ${p.detail}\n`);
     if (p.kernels) io.out(`       ${"".padEnd(15)} matmul kernels: ${p.kernels}\n`);
