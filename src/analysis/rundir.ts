@@ -4,8 +4,11 @@
  * imports the compiler or the runtime, and it tolerates partial runs (pending, running, diverged
  * or failed cells, a torn last line of metrics.jsonl), recording what it skipped in `notes`.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { writeAtomic } from "../store/durable.js";
+import { checkRecords } from "../store/records.js";
+import { evalStepsOf, readStepRecords, TORN, verifyFinalCheckpoint } from "../store/verify.js";
 import type { Cell, Plan } from "../plan/types.js";
 
 export type CellState = "pending" | "running" | "done" | "diverged" | "failed";
@@ -151,12 +154,17 @@ export function loadRun(dir: string): RunData {
     throw new RunDirError(`${lockPath} holds no plan`, "the lock file should hold the plan under `plan`; rerun `cgx run` to recreate it");
   }
   const notes: string[] = [];
-  const cells = plan.cells.map((cell) => loadCell(dir, cell, notes));
+  const unverified: string[] = [];
+  const cells = plan.cells.map((cell) => loadCell(dir, cell, notes, unverified));
+  if (unverified.length) {
+    // A copy of a run made without its checkpoints (to share results) is fine; say what could not be checked.
+    notes.push(`${unverified.length} finished cell${unverified.length === 1 ? " has" : "s have"} no checkpoints folder, so ${unverified.length === 1 ? "its" : "their"} final weights could not be verified: ${unverified.slice(0, 3).join(", ")}${unverified.length > 3 ? ", ..." : ""}`);
+  }
   const str = (k: string) => (typeof lock[k] === "string" ? (lock[k] as string) : null);
   return { dir, plan, meta: { plan_hash: str("plan_hash"), cgx_version: str("cgx_version"), backend: str("backend") }, cells, notes };
 }
 
-function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
+function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]): CellRun {
   const cdir = join(dir, "cells", cell.id);
   let state: CellState = "pending";
   let message: string | null = null;
@@ -275,6 +283,25 @@ function loadCell(dir: string, cell: Cell, notes: string[]): CellRun {
     notes.push(`${cell.label}: last eval at ${finalEval.tokens} tokens, before the budget of ${cell.budget.tokens}; left out`);
     finished = false;
   }
+  // One clean history (no gap, duplicate or step going back), and for a finished cell a final
+  // checkpoint whose every file matches its checksum: otherwise the cell is flagged and left out.
+  const steps = readStepRecords(metricsPath);
+  const history = checkRecords(
+    steps.filter((r) => r.kind !== TORN),
+    { evalSteps: evalStepsOf(cell) },
+  );
+  if (history.length) {
+    notes.push(`${cell.label}: metrics.jsonl has ${history.join("; ")}${finished ? "; left out (`cgx run` retrains it from its newest good checkpoint)" : ""}`);
+    finished = false;
+  }
+  if (finished && !existsSync(join(cdir, "checkpoints"))) unverified.push(cell.label);
+  else if (finished) {
+    const problems = verifyFinalCheckpoint(cdir, steps);
+    if (problems.length) {
+      notes.push(`${cell.label}: final checkpoint does not verify (${problems.join("; ")}); left out (\`cgx run\` retrains it from its newest good checkpoint)`);
+      finished = false;
+    }
+  }
   return { cell, state, message, train, evals, events, end, finished };
 }
 
@@ -313,18 +340,7 @@ function readTasks(v: unknown): { value: Record<string, TaskResult> | null; bad:
   return { value: Object.keys(out).length ? out : null, bad };
 }
 
-let counter = 0;
-
-/** Writes a file through a flushed temporary sibling and a rename: readers see the old file or the new one. */
+/** Writes whole or not at all (src/store/durable.ts): readers see the old file or the new one. */
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${counter++}`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeAtomic(path, text);
 }

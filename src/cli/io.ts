@@ -1,6 +1,5 @@
 /** Where the CLI writes, so commands can be run in-process by tests. */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { writeAtomic } from "../store/durable.js";
 
 export interface Io {
   out(text: string): void;
@@ -16,12 +15,9 @@ export const processIo: Io = {
   color: Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"],
 };
 
-/** Writes via a temporary file and a rename, so readers never see half a file. */
+/** Writes whole or not at all (src/store/durable.ts), so readers never see half a file. */
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  writeAtomic(path, text);
 }
 
 /** A user-facing failure: printed as `error: message` with exit code 1, never with a stack. */

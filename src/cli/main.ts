@@ -10,6 +10,7 @@ import { fmtCommand } from "./commands/fmt.js";
 import { reportCommand } from "./commands/report.js";
 import { doctorCommand, runCommand, statusCommand } from "./commands/run.js";
 import { processIo, UserError, type Io } from "./io.js";
+import { DiskError } from "../store/durable.js";
 
 function formatOption() {
   return new Option("--format <format>", "diagnostics format").choices(["human", "json"]).default("human");
@@ -76,8 +77,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command("status <run-dir>")
-    .description("show the state of every cell of a run")
-    .action((dir: string) => setCode(statusCommand(io, dir)));
+    .description("show the state of every cell of a run, and who is training it")
+    .option("--verify", "check every finished cell's final checkpoint against its checksums and its metrics for gaps (exit 1 if one fails)")
+    .action((dir: string, opts: { verify?: boolean }) => setCode(statusCommand(io, dir, opts)));
 
   program
     .command("fit <file>")
@@ -135,6 +137,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     if (e instanceof UserError) {
       io.err(`error: ${e.message}\n${e.help ? `  = help: ${e.help}\n` : ""}`);
+      return 1;
+    }
+    if (e instanceof DiskError) {
+      // A full, read-only or failing disk is the machine's problem, not a bug; nothing written is lost.
+      io.err(`error: ${e.message}\n  = help: free space on that disk (or fix its permissions) and run the same command again; what was already written is intact and a run resumes where it stopped\n`);
       return 1;
     }
     const err = e as Error;

@@ -106,7 +106,7 @@ describe("a corrupt checkpoint", () => {
     const warnings: string[] = [];
     await runPlan(p, { root, backend, cells: [cell.id], data: async () => data, onEvent: (e) => e.kind === "warn" && warnings.push(e.message!) });
     expect(warnings.length).toBe(1);
-    expect(warnings[0]).toMatch(/is corrupt \(its weights do not match their checksum\); resuming from an earlier one/);
+    expect(warnings[0]).toMatch(/is corrupt \(its weights do not match their checksum\); resuming from an earlier one, at step \d+ \(the newer one is kept in checkpoints\/rejected\/\)/);
     expect(readFileSync(paths.metrics, "utf8")).toBe(before);
   }, 120_000);
 });

@@ -1,16 +1,19 @@
 /** `cgx run`, `cgx status`, `cgx doctor`: the commands that train or inspect training. */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { availableParallelism } from "node:os";
 import { BACKEND_ORDER, BackendError, KERNEL_CHOICES, kernelsFromEnv, pickBackend, probeBackends, type KernelsChoice } from "../../runtime/backend.js";
-import { runPlan, RunError, type RunEvent } from "../../runtime/running/executor.js";
+import { runnerLockPath, runPlan, RunError, type RunEvent } from "../../runtime/running/executor.js";
+import { describeOwner, inspectLock } from "../../store/owner.js";
+import { verifyFinishedCell } from "../../store/verify.js";
 import { cellPaths, readStatus, type CellStatus } from "../../runtime/running/rundir.js";
 import { tryReadJson } from "../../runtime/running/files.js";
 import type { PlanLock } from "../../runtime/running/executor.js";
 import { DataError } from "../../runtime/data/index.js";
 import { experimentDataProvider } from "../../runtime/curriculum/provider.js";
-import { runPlanParallel } from "../../runtime/running/workers.js";
+import { runPlanParallel, stopAllWorkers } from "../../runtime/running/workers.js";
+import type { Plan } from "../../plan/types.js";
 import { type Io, UserError } from "../io.js";
 import { reportCommand } from "./report.js";
 import { compileAndReport } from "../source.js";
@@ -55,13 +58,12 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     }
   }
   const progress = new ProgressView(io, plan.cells.length);
+  const stopOnSignal = stopHandler(io, progress, file);
   try {
     const common = { root, backend, ...(opts.cells ? { cells: opts.cells } : {}), onEvent: (e: RunEvent) => progress.on(e) };
     const summary = jobs > 1 ? await runPlanParallel(plan, { ...common, jobs, cacheDir, cwd: io.cwd }) : await runPlan(plan, { ...common, data });
     progress.stop();
-    const counts = new Map<string, number>();
-    for (const s of summary.results.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
-    io.err(`\n${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}; run directory ${summary.runDir}\n`);
+    io.err(`\n${summaryLine(plan, summary.results, summary.messages)}; run directory ${summary.runDir}\n`);
     // The run's own analyses (fits, comparisons) and the report, as `cgx report` would write them.
     if (opts.report !== false) reportCommand(io, summary.runDir, {});
     return [...summary.results.values()].some((s) => s === "failed") ? 1 : 0;
@@ -69,7 +71,42 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     progress.stop();
     if (e instanceof RunError) throw new UserError(e.message, e.help);
     throw e;
+  } finally {
+    stopOnSignal.remove();
   }
+}
+
+/** "18 done, 1 diverged, 1 failed (s/p10k/s0: its worker died twice ...)": every cell accounted for. */
+function summaryLine(plan: Plan, results: ReadonlyMap<string, string>, messages?: ReadonlyMap<string, string>): string {
+  const counts = new Map<string, number>();
+  for (const s of results.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const label = new Map(plan.cells.map((c) => [c.id, c.label]));
+  const why = [...results]
+    .filter(([, s]) => s === "failed" || s === "running")
+    .map(([id, s]) => `${label.get(id)}: ${s === "running" ? "" : "failed, "}${messages?.get(id) ?? "no message"}`);
+  return `${[...counts].map(([s, n]) => `${n} ${s === "running" ? "held by another process" : s}`).join(", ")}${why.length ? ` (${why.slice(0, 5).join("; ")}${why.length > 5 ? "; ..." : ""})` : ""}`;
+}
+
+/**
+ * Ctrl-C or SIGTERM: stop the workers, release the run's locks (the exit hooks do it) and say how
+ * to resume. Checkpoints and metrics on disk are whole at any moment, so stopping between two
+ * steps loses at most the steps since each cell's last checkpoint.
+ */
+function stopHandler(io: Io, progress: ProgressView, file: string): { remove(): void } {
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress.stop();
+    stopAllWorkers();
+    io.err(`\nstopped by ${signal}; every cell keeps its last checkpoint. Resume with: cgx run ${file}\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    remove() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
 }
 
 function kernelsChoice(flag: string | undefined): KernelsChoice {
@@ -144,7 +181,7 @@ class ProgressView {
         if (!this.multi || e.state !== "done") this.io.err(`  ${label}: ${e.state}${e.message ? ` (${e.message})` : ""}\n`);
         break;
       case "warn":
-        this.io.err(`warning: ${label}: ${e.message}\n`);
+        this.io.err(`warning: ${label ? `${label}: ` : ""}${e.message}\n`);
         break;
     }
   }
@@ -154,10 +191,23 @@ class ProgressView {
   }
 }
 
-/** `cgx status RUN_DIR`: one line per cell from its status.json. */
-export function statusCommand(io: Io, dir: string): number {
+/**
+ * `cgx status RUN_DIR [--verify]`: one line per cell from its status.json, who is training it
+ * now, and with --verify whether every finished cell's final checkpoint and metrics check out.
+ */
+export function statusCommand(io: Io, dir: string, opts: { verify?: boolean } = {}): number {
   const runDir = resolve(io.cwd, dir);
-  const lock = tryReadJson<PlanLock>(join(runDir, "plan.lock.json"));
+  const lockPath = join(runDir, "plan.lock.json");
+  const lock = tryReadJson<PlanLock>(lockPath);
+  if (!lock && existsSync(lockPath)) {
+    let why = "it is not a plan lock";
+    try {
+      JSON.parse(readFileSync(lockPath, "utf8"));
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    throw new UserError(`\`${join(dir, "plan.lock.json")}\` is corrupt (${why})`, "it records the plan the cells were trained for; restore it from a backup, or rerun `cgx run` on the same .cgx file with this run directory moved away");
+  }
   if (!lock) {
     if (!existsSync(runDir)) throw new UserError(`no run directory at \`${dir}\``, "give the directory `cgx run` printed, like runs/EXPERIMENT/HASH");
     // A runs root or an experiment folder: every run directory one or two levels down.
@@ -168,19 +218,50 @@ export function statusCommand(io: Io, dir: string): number {
     });
     if (subs.length === 0) throw new UserError(`\`${dir}\` holds no plan.lock.json`, "give the directory `cgx run` printed, like runs/EXPERIMENT/HASH");
     let code = 0;
-    for (const s of subs) code = Math.max(code, statusCommand(io, join(dir, s)));
+    for (const s of subs) code = Math.max(code, statusCommand(io, join(dir, s), opts));
     return code;
   }
   const rows: string[][] = [];
   const counts = new Map<string, number>();
+  let unverified = 0;
+  let verified = 0;
   for (const cell of lock.plan.cells) {
-    const st: CellStatus | undefined = readStatus(cellPaths(runDir, cell.id));
-    const state = st?.state ?? "pending";
+    const paths = cellPaths(runDir, cell.id);
+    const st: CellStatus | undefined = readStatus(paths);
+    let state: string = st?.state ?? "pending";
+    let message = st?.message ?? "";
+    if (state === "running") {
+      // Running only while someone holds the cell; otherwise it stopped and `cgx run` resumes it.
+      const h = inspectLock(paths.owner);
+      if (h.kind === "owner" && h.alive) message = `by ${describeOwner(h.owner)}`;
+      else {
+        state = "stopped";
+        message = "resumes from its last checkpoint on the next `cgx run`";
+      }
+    }
+    if (opts.verify && state === "done") {
+      const problems = verifyFinishedCell(paths.dir, cell);
+      if (problems.length) {
+        unverified++;
+        message = `does not verify: ${problems.join("; ")}`;
+      } else {
+        verified++;
+        message = "verified";
+      }
+    }
     counts.set(state, (counts.get(state) ?? 0) + 1);
-    rows.push([String(cell.index), cell.id, cell.label, state, `${st?.step ?? 0}/${cell.budget.steps}`, st?.message ?? ""]);
+    rows.push([String(cell.index), cell.id, cell.label, state, `${st?.step ?? 0}/${cell.budget.steps}`, message]);
   }
-  io.out(`${lock.plan.experiment} (${lock.backend}, plan ${lock.plan_hash.slice(0, 12)}): ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}\n\n`);
+  io.out(`${lock.plan.experiment} (${lock.backend}, plan ${lock.plan_hash.slice(0, 12)}): ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}\n`);
+  const runner = inspectLock(runnerLockPath(runDir));
+  if (runner.kind === "owner") io.out(runner.alive ? `being trained by ${describeOwner(runner.owner)}\n` : `its last runner, ${describeOwner(runner.owner)}, is gone (${runner.why}); \`cgx run\` resumes it\n`);
+  else if (runner.kind === "corrupt") io.out(`its runner lock is unreadable; the next \`cgx run\` replaces it\n`);
+  io.out("\n");
   io.out(table(["#", "id", "cell", "state", "steps", "message"], rows, new Set([0])));
+  if (opts.verify) {
+    io.out(unverified ? `\n${unverified} finished cell${unverified === 1 ? " does" : "s do"} not verify; \`cgx run\` trains ${unverified === 1 ? "it" : "them"} again from the newest good checkpoint\n` : `\nall ${verified} finished cells verify: checkpoints match their checksums and agree with the metrics\n`);
+    return unverified ? 1 : 0;
+  }
   return 0;
 }
 

@@ -13,6 +13,9 @@ import type { LoadedBackend } from "../backend.js";
 import { tryReadJson, writeJsonAtomic } from "./files.js";
 import { cellPaths, readStatus, writeStatus, type CellState } from "./rundir.js";
 import { trainCell, type CellData, type Progress } from "../training/trainer.js";
+import { DiskError, pidGone, removeOrphanTemps } from "../../store/durable.js";
+import { acquireLock, describeOwner, LockHeldError, type Acquired, type OwnerLock } from "../../store/owner.js";
+import { verifyFinishedCell } from "../../store/verify.js";
 
 export interface RunEvent {
   readonly kind: "cell-start" | "cell-end" | "progress" | "warn";
@@ -35,6 +38,8 @@ export interface RunOptions {
 export interface RunSummary {
   readonly runDir: string;
   readonly results: ReadonlyMap<string, CellState>;
+  /** Why a cell ended failed (or is held elsewhere), by cell id, for the summary. */
+  readonly messages?: ReadonlyMap<string, string>;
 }
 
 export class RunError extends Error {
@@ -77,6 +82,52 @@ export interface PlanLock {
   readonly kernels?: string;
   readonly git_revision: string | null;
   readonly plan: Plan;
+}
+
+/** The lock file of the process that runs a run directory (one `cgx run` at a time). */
+export function runnerLockPath(runDir: string): string {
+  return join(runDir, "runner.lock");
+}
+
+function recoveredMessage(what: string, r: NonNullable<Acquired["recovered"]>): string {
+  return `took over ${what} from ${r.owner ? describeOwner(r.owner) : "an unknown holder"}: ${r.why}`;
+}
+
+/**
+ * A temporary file in a run directory whose writer is gone: a dead pid here and a minute old (a
+ * writer on another host sharing the directory, such as `cgx report`, finishes well within that).
+ */
+const orphanedTemp = (pid: number, ageMs: number) => pidGone(pid) && ageMs > 60_000;
+
+/**
+ * Opens a run directory for training: takes its runner lock (refusing, with the holder's name,
+ * while another `cgx run` is alive; recovering a dead one's), removes temporaries dead writers
+ * left, then creates or checks plan.lock.json. The caller releases the returned lock.
+ */
+export function openRun(root: string, plan: Plan, backend: LoadedBackend, warn: (message: string) => void): { runDir: string; lock: OwnerLock } {
+  const runDir = runDirFor(root, plan);
+  let acquired: Acquired;
+  try {
+    acquired = acquireLock(runnerLockPath(runDir), `cgx run ${plan.experiment}`);
+  } catch (e) {
+    if (e instanceof LockHeldError) {
+      throw new RunError(
+        `${runDir} is being trained by ${describeOwner(e.holder)}`,
+        `wait for it to finish (\`cgx status ${runDir}\` shows its progress) or stop it; two runners would interleave their writes`,
+      );
+    }
+    throw e;
+  }
+  try {
+    if (acquired.recovered) warn(recoveredMessage("the run directory", acquired.recovered));
+    const removed = removeOrphanTemps(runDir, orphanedTemp);
+    if (removed.length) warn(`removed ${removed.length} temporary file${removed.length === 1 ? "" : "s"} left by killed writers`);
+    prepareRunDir(root, plan, backend);
+  } catch (e) {
+    acquired.lock.release();
+    throw e;
+  }
+  return { runDir, lock: acquired.lock };
 }
 
 /** Creates the run directory and its lock, or checks an existing lock matches this plan. */
@@ -128,46 +179,105 @@ export function selectCells(plan: Plan, selectors?: readonly string[]): Cell[] {
   return plan.cells.filter((c) => picked.has(c));
 }
 
-/** Trains one cell unless it is finished; never throws for the cell's own problems. */
+/**
+ * Takes ownership of a cell (its owner.lock) for `role`, recovering a dead holder's, and clears
+ * the temporaries a killed writer left in it. Undefined when a live process holds it.
+ */
+export function claimCell(runDir: string, cell: Cell, role: string, warn: (message: string) => void): { lock: OwnerLock } | { heldBy: string } {
+  const paths = cellPaths(runDir, cell.id);
+  let acquired: Acquired;
+  try {
+    acquired = acquireLock(paths.owner, role);
+  } catch (e) {
+    if (e instanceof LockHeldError) return { heldBy: describeOwner(e.holder) };
+    throw e;
+  }
+  if (acquired.recovered) warn(recoveredMessage("the cell", acquired.recovered));
+  // We own the cell now: any other writer's temporary in it is an orphan.
+  const removed = [paths.dir, paths.checkpoints].flatMap((d) => removeOrphanTemps(d, () => true));
+  if (removed.length) warn(`removed ${removed.length} temporary file${removed.length === 1 ? "" : "s"} left by a killed writer`);
+  return { lock: acquired.lock };
+}
+
+/** Marks a cell failed with `message` (used when the cell's own process can no longer say so). */
+export function markCellFailed(runDir: string, cell: Cell, backendName: string, message: string, warn: (message: string) => void): void {
+  const claim = claimCell(runDir, cell, "cgx run (marking a cell failed)", warn);
+  if ("heldBy" in claim) return;
+  try {
+    const paths = cellPaths(runDir, cell.id);
+    writeStatus(paths, { id: cell.id, label: cell.label, state: "failed", step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: backendName, updated: new Date().toISOString(), message });
+  } finally {
+    claim.lock.release();
+  }
+}
+
+/**
+ * Trains one cell unless it is finished (and verifies as such) or another live process owns it.
+ * Never throws for the cell's own problems, which mark it failed; a full or failing disk
+ * (DiskError) is the run's problem and propagates.
+ */
 export async function runOneCell(
   cell: Cell,
   runDir: string,
   backend: LoadedBackend,
   data: (cell: Cell) => Promise<CellData>,
   onEvent?: (e: RunEvent) => void,
+  role = `cgx run`,
 ): Promise<{ state: CellState; message?: string }> {
   const paths = cellPaths(runDir, cell.id);
-  const st = readStatus(paths);
-  if (st && (st.state === "done" || st.state === "diverged")) return { state: st.state };
-  onEvent?.({ kind: "cell-start", cell });
-  let state: CellState;
-  let message: string | undefined;
+  const warn = (m: string) => onEvent?.({ kind: "warn", cell, message: m });
+  const claim = claimCell(runDir, cell, role, warn);
+  if ("heldBy" in claim) return { state: "running", message: `being trained by ${claim.heldBy}` };
+  const { lock } = claim;
   try {
-    const out = await trainCell(cell, await data(cell), {
-      runDir,
-      backend,
-      onProgress: (p) => onEvent?.({ kind: "progress", cell, progress: p }),
-      warn: (m) => onEvent?.({ kind: "warn", cell, message: m }),
-    });
-    state = out.state;
-    message = out.message;
-  } catch (e) {
-    // A cell that cannot train is marked failed with the reason; the rest of the run goes on.
-    state = "failed";
-    message = (e as Error).message;
-    writeStatus(paths, { id: cell.id, label: cell.label, state, step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: backend.name, updated: new Date().toISOString(), message });
+    const st = readStatus(paths);
+    if (st?.state === "diverged") return { state: st.state };
+    if (st?.state === "done") {
+      const problems = verifyFinishedCell(paths.dir, cell);
+      if (problems.length === 0) return { state: "done" };
+      warn(`finished cell does not verify (${problems.join("; ")}); training it again from its newest good checkpoint`);
+    }
+    onEvent?.({ kind: "cell-start", cell });
+    let state: CellState;
+    let message: string | undefined;
+    try {
+      const out = await trainCell(cell, await data(cell), {
+        runDir,
+        backend,
+        onProgress: (p) => onEvent?.({ kind: "progress", cell, progress: p }),
+        warn,
+        heartbeat: () => lock.renew(),
+      });
+      state = out.state;
+      message = out.message;
+    } catch (e) {
+      if (e instanceof DiskError) throw e;
+      // A cell that cannot train is marked failed with the reason; the rest of the run goes on.
+      state = "failed";
+      message = (e as Error).message;
+      if (lock.stillOurs()) writeStatus(paths, { id: cell.id, label: cell.label, state, step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: backend.name, updated: new Date().toISOString(), message });
+    }
+    onEvent?.({ kind: "cell-end", cell, state, ...(message ? { message } : {}) });
+    return message ? { state, message } : { state };
+  } finally {
+    lock.release();
   }
-  onEvent?.({ kind: "cell-end", cell, state, ...(message ? { message } : {}) });
-  return message ? { state, message } : { state };
 }
 
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary> {
   const cells = selectCells(plan, opts.cells);
-  const runDir = prepareRunDir(opts.root, plan, opts.backend);
-  const results = new Map<string, CellState>();
-  for (const cell of cells) {
-    const out = await runOneCell(cell, runDir, opts.backend, opts.data, opts.onEvent);
-    results.set(cell.id, out.state);
+  const { runDir, lock } = openRun(opts.root, plan, opts.backend, (m) => opts.onEvent?.({ kind: "warn", message: m }));
+  try {
+    const results = new Map<string, CellState>();
+    const messages = new Map<string, string>();
+    for (const cell of cells) {
+      lock.renew();
+      const out = await runOneCell(cell, runDir, opts.backend, opts.data, opts.onEvent);
+      results.set(cell.id, out.state);
+      if (out.message) messages.set(cell.id, out.message);
+    }
+    return { runDir, results, messages };
+  } finally {
+    lock.release();
   }
-  return { runDir, results };
 }

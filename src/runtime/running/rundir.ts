@@ -2,9 +2,9 @@
  * The run directory: runs/<experiment>/<plan hash>/ with plan.lock.json, and per cell
  * cells/<id>/{status.json, metrics.jsonl, checkpoints/}. The analysis reads only this layout.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tryReadJson, writeJsonAtomic } from "./files.js";
+import { tryReadJson, writeAtomic, writeJsonAtomic } from "./files.js";
 
 export type CellState = "pending" | "running" | "done" | "diverged" | "failed";
 
@@ -25,11 +25,13 @@ export interface CellPaths {
   readonly status: string;
   readonly metrics: string;
   readonly checkpoints: string;
+  /** Who trains the cell now (src/store/owner.ts). */
+  readonly owner: string;
 }
 
 export function cellPaths(runDir: string, cellId: string): CellPaths {
   const dir = join(runDir, "cells", cellId);
-  return { dir, status: join(dir, "status.json"), metrics: join(dir, "metrics.jsonl"), checkpoints: join(dir, "checkpoints") };
+  return { dir, status: join(dir, "status.json"), metrics: join(dir, "metrics.jsonl"), checkpoints: join(dir, "checkpoints"), owner: join(dir, "owner.lock") };
 }
 
 export function readStatus(paths: CellPaths): CellStatus | undefined {
@@ -44,11 +46,10 @@ export function writeStatus(paths: CellPaths, status: CellStatus): void {
 export function truncateMetrics(path: string, lines: number): void {
   if (!existsSync(path)) return;
   const text = readFileSync(path, "utf8");
-  const kept = text.split("\n").filter((l) => l.length > 0).slice(0, lines);
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, kept.map((l) => l + "\n").join(""));
-  // rename is atomic; a crash here leaves either version intact.
-  renameSync(tmp, path);
+  const all = text.split("\n").filter((l) => l.length > 0);
+  if (all.length === lines && (text === "" || text.endsWith("\n"))) return;
+  // An atomic replace: a crash or a full disk here leaves either version intact.
+  writeAtomic(path, all.slice(0, lines).map((l) => l + "\n").join(""));
 }
 
 export function countLines(path: string): number {

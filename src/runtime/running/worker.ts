@@ -6,8 +6,21 @@ import { runOneCell, type PlanLock } from "./executor.js";
 import { readJson } from "./files.js";
 import { experimentDataProvider } from "../curriculum/provider.js";
 import type { FromWorker, ToWorker } from "./workers.js";
+import { DiskError } from "../../store/durable.js";
+import { dieWithParent } from "./parent-death.js";
 
-const send = (m: FromWorker) => process.send!(m);
+const send = (m: FromWorker) => {
+  if (process.connected) process.send!(m);
+};
+
+// Die with the parent: the kernel's parent-death signal where there is one, and in any case when
+// the IPC channel closes (heard within a fraction of a second: the training loop yields often).
+dieWithParent();
+process.on("disconnect", () => process.exit(1));
+// Ctrl-C reaches the whole process group; the parent decides what stops, and tells us.
+process.on("SIGINT", () => undefined);
+// SIGTERM from the parent: exit through the exit hooks, which release the cell lock.
+process.on("SIGTERM", () => process.exit(143));
 
 let ctx: { plan: Plan; runDir: string; run: (id: string) => Promise<void> } | undefined;
 
@@ -23,16 +36,23 @@ process.on("message", async (m: ToWorker) => {
         runDir: m.runDir,
         run: async (id) => {
           let lastProgress = 0;
-          const out = await runOneCell(cells.get(id)!, m.runDir, backend, data, (e) => {
-            // Progress is throttled: IPC per step would cost more than a small model's step.
-            if (e.kind === "progress") {
-              const now = Date.now();
-              if (now - lastProgress < 200) return;
-              lastProgress = now;
-            }
-            const { cell: _c, ...event } = e;
-            send({ type: "event", id, event });
-          });
+          const out = await runOneCell(
+            cells.get(id)!,
+            m.runDir,
+            backend,
+            data,
+            (e) => {
+              // Progress is throttled: IPC per step would cost more than a small model's step.
+              if (e.kind === "progress") {
+                const now = Date.now();
+                if (now - lastProgress < 200) return;
+                lastProgress = now;
+              }
+              const { cell: _c, ...event } = e;
+              send({ type: "event", id, event });
+            },
+            `cgx run worker`,
+          );
           send({ type: "done", id, state: out.state, ...(out.message ? { message: out.message } : {}) });
         },
       };
@@ -43,7 +63,10 @@ process.on("message", async (m: ToWorker) => {
       process.exit(0);
     }
   } catch (e) {
-    send({ type: "fatal", message: (e as Error).message });
+    const err = e as Error;
+    send({ type: "fatal", message: err.message, ...(err instanceof DiskError ? { disk: { path: err.path, code: err.code, action: err.action } } : {}) });
+    process.exitCode = 1;
+    process.disconnect?.();
     process.exit(1);
   }
 });

@@ -7,7 +7,9 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { Cell } from "../../plan/types.js";
 import type { LoadedBackend } from "../backend.js";
-import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { saveCheckpoint } from "./checkpoint.js";
+import { resumePoint } from "./resume.js";
+import { syncFile } from "../../store/durable.js";
 import { bucketSets, sourceSets, type EvalSet } from "../eval/evalsets.js";
 import { appendJsonLine } from "../running/files.js";
 import { Dynamics, remapMoments, type DynamicsState } from "./dynamics.js";
@@ -18,7 +20,7 @@ import { evaluateTasks } from "../eval/tasks.js";
 import { Optimizer } from "./optimizer.js";
 import { initParams, type Params } from "../model/params.js";
 import type { Masks } from "../model/prune.js";
-import { cellPaths, countLines, truncateMetrics, writeStatus, type CellState } from "../running/rundir.js";
+import { cellPaths, countLines, writeStatus, type CellState } from "../running/rundir.js";
 import { CurriculumSampler, type PoolExample } from "../curriculum/sampler.js";
 import { lrAt, scheduleFor } from "./schedule.js";
 
@@ -48,7 +50,15 @@ export interface TrainOptions {
   readonly warn?: (message: string) => void;
   /** Log a train line every this many steps (and at the last step); default: ~200 lines per cell. */
   readonly logEvery?: number;
+  /**
+   * Called at every step: renews the caller's ownership of the cell and throws if it was lost,
+   * which stops the cell before it writes anything more.
+   */
+  readonly heartbeat?: () => void;
 }
+
+/** The loop gives the event loop a turn this often, so signals, IPC and lock renewals are heard mid-cell. */
+const YIELD_EVERY_MS = 100;
 
 export interface CellOutcome {
   readonly state: CellState;
@@ -91,8 +101,11 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   const evalSets: { kind: "source" | "bucket"; sets: EvalSet[] }[] = [{ kind: "source", sets: sourceSets(data.heldout, cell.eval.samples, T, data.separator) }];
   for (const g of cell.eval.loss_by) if (g.kind === "difficulty_bucket") evalSets.push({ kind: "bucket", sets: bucketSets(data.heldout, g.buckets, cell.eval.samples, T, data.separator) });
 
-  // Resume or start.
-  const resumed = loadLatestCheckpoint<TrainerState>(paths.checkpoints, (m) => opts.warn?.(m));
+  const evalPoints = new Set(cell.eval.points.map((p) => p / tps));
+  const logEvery = opts.logEvery ?? Math.max(1, Math.floor(steps / 200));
+
+  // Resume from the newest checkpoint the metrics agree with, or start.
+  const resumed = resumePoint<TrainerState>(paths, { trainEvery: logEvery, evalSteps: evalPoints }, (m) => opts.warn?.(m));
   let params: Params;
   let state: TrainerState;
   let masks: Masks = new Map();
@@ -103,12 +116,10 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       else if (!k.startsWith("opt.")) params.set(k, a);
     }
     state = resumed.manifest.state;
-    truncateMetrics(paths.metrics, resumed.manifest.metricsLines);
   } else {
     const start = cell.growth ? cell.growth.start_layers : cell.model.layers;
     params = initParams(cell.model, start, cell.seed);
     state = { step: 0, optimizerT: 0, flops: 0, initialLoss: null, dynamics: Dynamics.initial(cell, params) };
-    truncateMetrics(paths.metrics, 0);
   }
   let model = new Gpt(tf, cell.model, params);
   const optimizer = new Optimizer(tf, cell.train.optimizer);
@@ -116,13 +127,13 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   const dyn = new Dynamics(cell, state.dynamics);
   let maskTensors = toTensors(tf, masks, model);
   const schedule = scheduleFor(cell.train, steps, tps);
-  const evalPoints = new Set(cell.eval.points.map((p) => p / tps));
-  const logEvery = opts.logEvery ?? Math.max(1, Math.floor(steps / 200));
   const uniformLoss = Math.log(cell.model.vocab);
   // A FLOPs budget stops on the ledger: a grown model is cheaper early and may take more steps.
   const maxSteps = cell.budget.stop_on === "flops" ? steps * 100 : steps;
   const done = (s: number) => (cell.budget.stop_on === "flops" ? dyn.totalFlops + dyn.flopsPerStep > cell.budget.flops || s >= maxSteps : s >= steps);
-  const checkpoint = (s: number) =>
+  const checkpoint = (s: number) => {
+    // The records a checkpoint counts must be on disk before the checkpoint that counts them.
+    syncFile(paths.metrics);
     saveCheckpoint<TrainerState>(
       paths.checkpoints,
       s,
@@ -130,6 +141,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       [...model.toArrays().values(), ...optimizer.toArrays(), ...[...masks].map(([n, m]) => ({ name: `mask.${n}`, shape: [m.length], data: m }))],
       { step: s, optimizerT: optimizer.t, flops, initialLoss, dynamics: dyn.state },
     );
+  };
 
   let step = state.step;
   let flops = state.flops;
@@ -137,9 +149,15 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   let lastLoss = NaN;
   let windowStart = performance.now();
   let windowSteps = 0;
+  let lastYield = performance.now();
   status("running", step);
   try {
     while (!done(step)) {
+      opts.heartbeat?.();
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
       if (dyn.due(step)) {
         const r = dyn.apply(step, model.toArrays(), masks);
         masks = r.masks;

@@ -189,7 +189,12 @@ export function writeSyntheticRun(o: SynthOptions, root = mkdtempSync(join(tmpdi
         lines.push(JSON.stringify({ kind: "eval", step, tokens, flops, stage: stageAt(tokens - 1), loss: L(tokens, null), by_source: { text: L(tokens, null) }, by_bucket, ...(tasks ? { tasks } : {}) }));
       }
     }
-    for (const r of o.extra?.[cell.label] ?? []) lines.push(JSON.stringify(r));
+    // Extra records go where the runtime would write them: in step order (those without a step at the end).
+    for (const r of o.extra?.[cell.label] ?? []) {
+      const at = typeof r["step"] === "number" ? lines.findIndex((l) => (JSON.parse(l) as { step: number }).step > (r["step"] as number)) : -1;
+      if (at < 0) lines.push(JSON.stringify(r));
+      else lines.splice(at, 0, JSON.stringify(r));
+    }
     let message: string | undefined;
     if (state === "done") lines.push(JSON.stringify({ kind: "end", state: "done", step: lastStep, flops: lastStep * tps * cell.model.flops_per_token }));
     if (state === "diverged") {
