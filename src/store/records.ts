@@ -26,6 +26,7 @@ export function checkRecords(records: readonly StepRecord[], expect: RecordExpec
   const train: number[] = [];
   const evals: number[] = [];
   let last = -Infinity;
+  let prev = -Infinity;
   let reversals = 0;
   let ends = 0;
   let torn = 0;
@@ -39,7 +40,8 @@ export function checkRecords(records: readonly StepRecord[], expect: RecordExpec
       continue;
     }
     if (r.step === null) continue;
-    if (r.step < last) reversals++;
+    if (r.step < prev) reversals++;
+    prev = r.step;
     last = Math.max(last, r.step);
     if (r.kind === "train") train.push(r.step);
     else if (r.kind === "eval") evals.push(r.step);

@@ -78,8 +78,9 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
 
 /** "18 done, 1 diverged, 1 failed (s/p10k/s0: its worker died twice ...)": every cell accounted for. */
 function summaryLine(plan: Plan, results: ReadonlyMap<string, string>, messages?: ReadonlyMap<string, string>): string {
-  const counts = new Map<string, number>();
+  const counts = new Map<string, number>(["done", "diverged", "failed", "running", "pending"].map((s) => [s, 0]));
   for (const s of results.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+  for (const [s, n] of counts) if (n === 0) counts.delete(s);
   const label = new Map(plan.cells.map((c) => [c.id, c.label]));
   const why = [...results]
     .filter(([, s]) => s === "failed" || s === "running")

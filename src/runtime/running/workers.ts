@@ -162,7 +162,8 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
             } else {
               const message = `its worker died ${tries} times; the last: ${detail}`;
               try {
-                markCellFailed(runDir, cell, opts.backend.name, message, (m) => warn(m, cell));
+                // The death was just reported; taking over the dead worker's lock needs no second word.
+                markCellFailed(runDir, cell, opts.backend.name, message, () => undefined);
               } catch (e) {
                 fail(e as Error);
                 return;
