@@ -5,20 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers.js";
 import { tinyExperiment } from "./fixtures.js";
+import { allMetrics, BIN, cgx } from "./processes.js";
 
-const BIN = join(ROOT, "bin/cgx.js");
-const cgx = (cwd: string, ...args: string[]) => spawnSync("node", [BIN, ...args], { cwd, encoding: "utf8" });
 const cgxWith = (env: Record<string, string>, cwd: string, ...args: string[]) => spawnSync("node", [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
-
-function allMetrics(runs: string): string {
-  const exp = join(runs, "tiny");
-  const hash = readdirSync(exp)[0]!;
-  const cells = join(exp, hash, "cells");
-  return readdirSync(cells)
-    .sort()
-    .map((id) => `${id}\n${readFileSync(join(cells, id, "metrics.jsonl"), "utf8")}`)
-    .join("\n");
-}
 
 describe("cgx run", () => {
   it("trains one cell per core by default, with the same numbers as one process, on both kernel paths", () => {
