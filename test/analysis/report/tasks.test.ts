@@ -46,7 +46,7 @@ describe("task accuracy in the report", () => {
     });
     const r = loadRun(bad);
     expect(r.notes.join("\n")).toContain("shuffled/p10k/s0: skipped 2 malformed task results");
-    expect(Object.keys(r.cells[0]!.evals.at(-1)!.tasks!)).toEqual(["c.d"]);
+    expect(Object.keys(r.cells[0]!.evals.find((e) => e.step === 1)!.tasks!)).toEqual(["c.d"]);
   });
 
   it("splits task keys and clips saturated accuracies", () => {
