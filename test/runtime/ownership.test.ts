@@ -94,6 +94,26 @@ describe("ownership of a run directory", () => {
     expect(st.message).toContain("its worker died 2 times");
   }, 240_000);
 
+  it("Ctrl-C stops the run and its workers, leaves no lock, says how to resume, and the resumed run ends the same", async () => {
+    const runs = join(dir, "interrupted");
+    const run = start(dir, "run", "exp.cgx", "--runs", runs, "--jobs", "2", "--no-report");
+    await waitFor("both cells training", () => cellIds(runs).length === 2 && cellIds(runs).every((id) => checkpointCount(runs, id) >= 1 && cellOwnerPid(runs, id) !== undefined));
+    const workers = cellIds(runs).map((id) => cellOwnerPid(runs, id)!);
+    // A terminal's Ctrl-C reaches the whole process group: cgx and its workers.
+    process.kill(-run.proc.pid!, "SIGINT");
+    const r = await run.exited;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("stopped by SIGINT; every cell keeps its last checkpoint. Resume with: cgx run exp.cgx");
+    expect(workers.filter(alive)).toEqual([]);
+    const runDir = runDirIn(runs);
+    expect(readdirSync(runDir)).not.toContain("runner.lock");
+    for (const id of cellIds(runs)) expect(readdirSync(join(runDir, "cells", id))).not.toContain("owner.lock");
+    const again = cgx(dir, "run", "exp.cgx", "--runs", runs, "--no-report");
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain("warning");
+    expect(allMetrics(runs)).toBe(reference);
+  }, 240_000);
+
   it("removes temporaries left by killed writers, and tells a corrupt plan lock from a missing one", () => {
     const runs = join(dir, "reference");
     const runDir = runDirIn(runs);

@@ -13,8 +13,9 @@ export interface Running {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
+/** Starts `cgx ARGS` in its own process group (so a test can send the group a terminal's Ctrl-C). */
 export function start(cwd: string, ...args: string[]): Running {
-  const proc = spawn("node", [BIN, ...args], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn("node", [BIN, ...args], { cwd, stdio: ["ignore", "ignore", "pipe"], detached: true });
   let stderr = "";
   proc.stderr!.on("data", (d) => (stderr += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, stderr })));

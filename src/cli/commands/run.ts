@@ -94,9 +94,13 @@ function summaryLine(plan: Plan, results: ReadonlyMap<string, string>, messages?
  * steps loses at most the steps since each cell's last checkpoint.
  */
 function stopHandler(io: Io, progress: ProgressView, file: string): { remove(): void } {
-  const onSignal = (signal: NodeJS.Signals) => {
+  let stopping = false;
+  const onSignal = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     progress.stop();
-    stopAllWorkers();
+    // The workers first: they release their cells' locks as they exit, then this process releases the run's.
+    await stopAllWorkers();
     io.err(`\nstopped by ${signal}; every cell keeps its last checkpoint. Resume with: cgx run ${file}\n`);
     process.exit(signal === "SIGINT" ? 130 : 143);
   };

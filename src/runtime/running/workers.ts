@@ -76,8 +76,12 @@ interface Slot {
 /** Workers of the current parallel run, so a signal handler can stop them before the parent exits. */
 const live = new Set<ChildProcess>();
 
-export function stopAllWorkers(): void {
-  for (const w of live) if (w.exitCode === null && w.signalCode === null) w.kill("SIGTERM");
+/** Asks every worker to stop and waits (at most `graceMs`) for them to go, releasing their cell locks. */
+export async function stopAllWorkers(graceMs = 3000): Promise<void> {
+  const running = [...live].filter((w) => w.exitCode === null && w.signalCode === null);
+  const gone = Promise.all(running.map((w) => new Promise((r) => w.once("exit", r))));
+  for (const w of running) w.kill("SIGTERM");
+  await Promise.race([gone, new Promise((r) => setTimeout(r, graceMs))]);
 }
 
 export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promise<RunSummary> {
