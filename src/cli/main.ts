@@ -8,7 +8,8 @@ import { checkCommand, compileCommand, explainCommand, planCommand, schemaComman
 import { fitCommand, type FitCommandOptions } from "./commands/fit.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { reportCommand } from "./commands/report.js";
-import { doctorCommand, runCommand, statusCommand } from "./commands/run.js";
+import { doctorCommand, runCommand, statusCommand, type RunCommandOptions } from "./commands/run.js";
+import { workerCommand, type WorkerCommandOptions } from "./commands/queue.js";
 import { processIo, UserError, type Io } from "./io.js";
 import { DiskError } from "../store/durable.js";
 
@@ -73,7 +74,19 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--kernels <which>", "matmul kernels on wasm: auto (OpenBLAS where it loads), openblas or builtin")
     .option("--jobs <n>", "train this many cells at once, in worker processes (default: one per core)")
     .option("--cache <dir>", "cache for scores and tokenizers (default RUNS/.cache)")
-    .action(async (file: string, opts: { backend?: string; kernels?: string; report?: boolean; runs: string; cells?: string[]; jobs?: string; cache?: string }) => setCode(await runCommand(io, file, opts)));
+    .option("--queue <url>", "enqueue the cells on Redis (redis://HOST:PORT) for `cgx worker`s instead of training here")
+    .option("--out <dir>", "with --queue: the shared directory the workers see (instead of --runs)")
+    .option("--detach", "with --queue: return once the cells are queued instead of following them")
+    .option("--attempts <n>", "with --queue: tries per cell when its worker process crashes", "2")
+    .action(async (file: string, opts: RunCommandOptions) => setCode(await runCommand(io, file, opts)));
+
+  program
+    .command("worker <url>")
+    .description("train cells from a Redis queue (redis://HOST:PORT), each in its own child process, until stopped")
+    .option("--concurrency <n>", "cells at once (one process each)", "1")
+    .option("--lease <seconds>", "how long a cell waits for this worker after it stops answering (it then goes to another)", "30")
+    .option("--idle-exit <seconds>", "exit once the queue has been empty this long")
+    .action(async (url: string, opts: WorkerCommandOptions) => setCode(await workerCommand(io, url, opts)));
 
   program
     .command("status <run-dir>")

@@ -16,6 +16,7 @@ import { runPlanParallel, stopAllWorkers } from "../../runtime/running/workers.j
 import type { Plan } from "../../plan/types.js";
 import { type Io, UserError } from "../io.js";
 import { reportCommand } from "./report.js";
+import { runThroughQueue } from "./queue.js";
 import { compileAndReport } from "../source.js";
 import { duration, human, table } from "../table.js";
 
@@ -28,6 +29,13 @@ export interface RunCommandOptions {
   readonly cache?: string;
   /** false with --no-report: train only. */
   readonly report?: boolean;
+  /** redis://HOST:PORT: enqueue the cells for `cgx worker`s instead of training here. */
+  readonly queue?: string;
+  /** With --queue: the shared directory the workers see (the runs root). */
+  readonly out?: string;
+  /** With --queue: return once the cells are queued. */
+  readonly detach?: boolean;
+  readonly attempts?: string;
 }
 
 export async function runCommand(io: Io, file: string, opts: RunCommandOptions): Promise<number> {
@@ -41,12 +49,12 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     if (e instanceof BackendError) throw new UserError(e.message, "`cgx doctor` lists the backends and why each does or does not load");
     throw e;
   }
-  const root = resolve(io.cwd, opts.runs);
+  const root = resolve(io.cwd, opts.out ?? opts.runs);
   const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
   const jobs = opts.jobs === undefined ? defaultJobs(plan.cells.length) : Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a whole number of at least 1, got \`${opts.jobs}\``);
   const data = experimentDataProvider(plan, { cacheDir, cwd: io.cwd });
-  io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version}, ${backend.kernels} kernels)${jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
+  io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version}, ${backend.kernels} kernels)${opts.queue ? `, through the queue at ${opts.queue}` : jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
   // Load the data once before any cell starts: a bad source is the experiment's problem, not a cell's.
   const first = plan.cells[0];
   if (first) {
@@ -56,6 +64,15 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
       if (e instanceof DataError) throw new UserError(e.message, e.help);
       throw e;
     }
+  }
+  if (opts.queue) {
+    const attempts = opts.attempts === undefined ? 2 : Number(opts.attempts);
+    if (!Number.isInteger(attempts) || attempts < 1) throw new UserError(`--attempts must be a whole number of at least 1, got \`${opts.attempts}\``);
+    const r = await runThroughQueue(io, plan, backend, { url: opts.queue, root, cacheDir, ...(opts.cells ? { cells: opts.cells } : {}), detach: opts.detach === true, attempts });
+    if (!r) return 0;
+    io.err(`\n${summaryLine(plan, r.results, r.messages)}; run directory ${r.runDir}\n`);
+    if (opts.report !== false) reportCommand(io, r.runDir, {});
+    return [...r.results.values()].some((s) => s === "failed") ? 1 : 0;
   }
   const progress = new ProgressView(io, plan.cells.length);
   const stopOnSignal = stopHandler(io, progress, file);

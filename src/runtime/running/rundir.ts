@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tryReadJson, writeAtomic, writeJsonAtomic } from "./files.js";
 
-export type CellState = "pending" | "running" | "done" | "diverged" | "failed";
+export type CellState = "pending" | "queued" | "running" | "done" | "diverged" | "failed";
 
 export interface CellStatus {
   readonly id: string;
