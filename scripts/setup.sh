@@ -2,7 +2,8 @@
 # Sets up cgx on a fresh machine: system packages, npm dependencies, the build. Idempotent.
 #
 #   scripts/setup.sh           what `cgx run` needs (OpenBLAS for the fast CPU kernels)
-#   scripts/setup.sh --tests   that, plus what only the test suite needs (Chromium for the report test)
+#   scripts/setup.sh --tests   that, plus what only the test suite needs (Chromium for the report test,
+#                              redis-server for the queue tests)
 #
 # README's two commands and CI (.ci/run) go through it.
 set -euo pipefail
@@ -25,7 +26,7 @@ fi
 # System packages, installed only when missing. libopenblas0-pthread: the BLAS that cgx's wasm
 # kernels call for every matmul (without it cgx still trains, ~4x slower, and says so).
 apt_packages=(libopenblas0-pthread)
-if [ "$tests" -eq 1 ]; then apt_packages+=(chromium); fi
+if [ "$tests" -eq 1 ]; then apt_packages+=(chromium redis-server); fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
