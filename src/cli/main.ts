@@ -8,8 +8,9 @@ import { checkCommand, compileCommand, explainCommand, planCommand, schemaComman
 import { fitCommand, type FitCommandOptions } from "./commands/fit.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { reportCommand } from "./commands/report.js";
-import { doctorCommand, runCommand, statusCommand, type RunCommandOptions } from "./commands/run.js";
+import { doctorCommand, exportSlurmCommand, runCommand, statusCommand, type ExportSlurmCommandOptions, type RunCommandOptions } from "./commands/run.js";
 import { workerCommand, type WorkerCommandOptions } from "./commands/queue.js";
+import { cellCommand } from "./commands/slurm.js";
 import { processIo, UserError, type Io } from "./io.js";
 import { DiskError } from "../store/durable.js";
 
@@ -79,6 +80,27 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--detach", "with --queue: return once the cells are queued instead of following them")
     .option("--attempts <n>", "with --queue: tries per cell when its worker process crashes", "2")
     .action(async (file: string, opts: RunCommandOptions) => setCode(await runCommand(io, file, opts)));
+
+  program
+    .command("export")
+    .description("export a plan for a cluster scheduler")
+    .command("slurm <file>")
+    .description("write an sbatch array script: one array task per cell, safe to requeue")
+    .option("--runs <dir>", "root of run directories, on a file system every node sees", "runs")
+    .option("--cache <dir>", "cache for scores and tokenizers (default RUNS/.cache)")
+    .option("--parallel <k>", "at most this many array tasks at once (the %K of --array)", "8")
+    .option("--backend <name>", "the backend the nodes train on (recorded in the run directory)")
+    .option("--kernels <which>", "matmul kernels on wasm: auto, openblas or builtin")
+    .option("--sbatch <line>", "an extra #SBATCH line, like --sbatch=--partition=cpu (repeat for more)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("-o, --output <path>", "write the script here (default RUN_DIR/cgx.sbatch)")
+    .action(async (file: string, opts: ExportSlurmCommandOptions) => setCode(await exportSlurmCommand(io, file, opts)));
+
+  program
+    .command("cell <run-dir>")
+    .description("train one cell of a prepared run directory (what each Slurm array task runs)")
+    .requiredOption("--index <i>", "the cell's index in the plan (a Slurm array task id)")
+    .option("--cache <dir>", "cache for scores and tokenizers (default RUNS/.cache)")
+    .action(async (dir: string, opts: { index: string; cache?: string }) => setCode(await cellCommand(io, dir, opts)));
 
   program
     .command("worker <url>")

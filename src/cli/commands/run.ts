@@ -17,6 +17,7 @@ import type { Plan } from "../../plan/types.js";
 import { type Io, UserError } from "../io.js";
 import { reportCommand } from "./report.js";
 import { runThroughQueue } from "./queue.js";
+import { exportSlurm } from "./slurm.js";
 import { compileAndReport } from "../source.js";
 import { duration, human, table } from "../table.js";
 
@@ -42,13 +43,7 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   const { ok, result } = compileAndReport(io, file, "human");
   if (!ok || !result.plan) return 1;
   const plan = result.plan;
-  let backend;
-  try {
-    backend = await pickBackend(opts.backend, kernelsChoice(opts.kernels));
-  } catch (e) {
-    if (e instanceof BackendError) throw new UserError(e.message, "`cgx doctor` lists the backends and why each does or does not load");
-    throw e;
-  }
+  const backend = await backendFor(opts);
   const root = resolve(io.cwd, opts.out ?? opts.runs);
   const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
   const jobs = opts.jobs === undefined ? defaultJobs(plan.cells.length) : Number(opts.jobs);
@@ -129,6 +124,38 @@ function stopHandler(io: Io, progress: ProgressView, file: string): { remove(): 
       process.off("SIGTERM", onSignal);
     },
   };
+}
+
+export interface ExportSlurmCommandOptions {
+  readonly runs: string;
+  readonly cache?: string;
+  readonly parallel: string;
+  readonly backend?: string;
+  readonly kernels?: string;
+  readonly sbatch?: string[];
+  readonly output?: string;
+}
+
+/** `cgx export slurm FILE`: prepares the run directory and writes its sbatch array script. */
+export async function exportSlurmCommand(io: Io, file: string, opts: ExportSlurmCommandOptions): Promise<number> {
+  const { ok, result } = compileAndReport(io, file, "human");
+  if (!ok || !result.plan) return 1;
+  const parallel = Number(opts.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UserError(`--parallel must be a whole number of at least 1, got \`${opts.parallel}\``);
+  const backend = await backendFor(opts);
+  const root = resolve(io.cwd, opts.runs);
+  exportSlurm(io, result.plan, backend, { root, cacheDir: resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache")), parallel, sbatch: opts.sbatch ?? [], ...(opts.output ? { output: opts.output } : {}) });
+  return 0;
+}
+
+/** The backend asked for (or the first that loads), as a user error when it does not load. */
+async function backendFor(opts: { backend?: string; kernels?: string }) {
+  try {
+    return await pickBackend(opts.backend, kernelsChoice(opts.kernels));
+  } catch (e) {
+    if (e instanceof BackendError) throw new UserError(e.message, "`cgx doctor` lists the backends and why each does or does not load");
+    throw e;
+  }
 }
 
 function kernelsChoice(flag: string | undefined): KernelsChoice {
