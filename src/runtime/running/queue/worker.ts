@@ -57,7 +57,13 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/.test(err.message);
     o.log(`${job.data.label}: attempt ${job.attemptsMade} failed: ${err.message}${final ? "; no attempts left, marking the cell failed" : "; it goes back to the queue"}`);
-    if (final) failForGood(job, err);
+    if (!final) return;
+    try {
+      failForGood(job, err);
+    } catch (e) {
+      // A full disk, say: the cell stays as it was on disk and the next `cgx run --queue` queues it again.
+      o.log(`${job.data.label}: could not mark the cell failed: ${(e as Error).message}`);
+    }
   });
   worker.on("error", (err) => o.log(`queue: ${err.message} (retrying)`));
 
