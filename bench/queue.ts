@@ -4,7 +4,7 @@
  *
  *   npm run --silent bench:queue                 table
  *   npm run --silent bench:queue -- --json       one JSON object on stdout
- *   npm run --silent bench:queue -- --rounds 3
+ *   npm run --silent bench:queue -- --rounds 3 --tokens 1600k   larger cells: fixed costs weigh less
  *
  * Rounds alternate 1 and 2 workers (these machines are noisy: only figures taken side by side
  * compare); each round uses a fresh run directory and a fresh queue, with the data cache warm.
@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url)); // dist/bench/qu
 const CGX = join(ROOT, "bin", "cgx.js");
 const CELLS = 4;
 
-const EXPERIMENT = `experiment bench_queue {
+const experiment = (tokens: string) => `experiment bench_queue {
   seeds 2
   data {
     tokenizer bytes
@@ -37,7 +37,7 @@ const EXPERIMENT = `experiment bench_queue {
   }
   control shuffled like by_length
   models { shape s(layers: 2, width: 32, heads: 2) }
-  budget tokens 400k
+  budget tokens ${tokens}
   train {
     optimizer adamw(lr: 3e-3)
     batch 16
@@ -84,12 +84,12 @@ async function round(dir: string, url: string, workers: number, tag: string): Pr
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: "string", default: "2" }, json: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { rounds: { type: "string", default: "2" }, tokens: { type: "string", default: "400k" }, json: { type: "boolean", default: false } } });
   const rounds = Number(values.rounds);
   const log = (s: string) => (values.json ? process.stderr.write(s + "\n") : console.log(s));
   const dir = mkdtempSync(join(tmpdir(), "cgx-bench-queue-"));
   writeFileSync(join(dir, "corpus.txt"), corpus());
-  writeFileSync(join(dir, "exp.cgx"), EXPERIMENT);
+  writeFileSync(join(dir, "exp.cgx"), experiment(values.tokens));
   const port = 30000 + Math.floor(Math.random() * 20000);
   const redis = await redisOn(port, dir);
   const url = `redis://127.0.0.1:${port}`;
@@ -107,12 +107,16 @@ async function main(): Promise<void> {
         log(`round ${r}/${rounds}: ${workers} worker${workers === 1 ? "" : "s"}, ${CELLS} cells: ${wall.toFixed(1)} s`);
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      const m = Math.floor(s.length / 2);
+      return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+    };
     const result = [...walls].map(([workers, times]) => ({ workers, cells: CELLS, wall_s: Number(median(times).toFixed(1)), cells_per_hour: Math.round((CELLS * 3600) / median(times)), rounds_wall_s: times.map((t) => Number(t.toFixed(1))) }));
     const speedup = result[1]!.cells_per_hour / result[0]!.cells_per_hour;
-    if (values.json) console.log(JSON.stringify({ bench: "queue", load: loadavg()[0], runs: result, speedup: Number(speedup.toFixed(2)) }));
+    if (values.json) console.log(JSON.stringify({ bench: "queue", tokens_per_cell: values.tokens, load: loadavg()[0], runs: result, speedup: Number(speedup.toFixed(2)) }));
     else {
-      console.log(`cells/hour through the Redis queue, ${CELLS} cells (2 layers, width 32, 400k tokens each), median of ${rounds} round(s); load ${loadavg()[0]!.toFixed(2)}`);
+      console.log(`cells/hour through the Redis queue, ${CELLS} cells (2 layers, width 32, ${values.tokens} tokens each), median of ${rounds} round(s); load ${loadavg()[0]!.toFixed(2)}`);
       for (const r of result) console.log(`  ${r.workers} worker${r.workers === 1 ? " " : "s"}: ${String(r.cells_per_hour).padStart(6)} cells/hour (${r.wall_s} s)`);
       console.log(`  2 workers / 1 worker: ${speedup.toFixed(2)}x (target about 2x)`);
     }
