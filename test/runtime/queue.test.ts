@@ -91,6 +91,22 @@ describe("cells over a Redis queue", () => {
     expect(allMetrics(shared)).toBe(reference);
   }, 240_000);
 
+  it("a diverged cell is marked and does not block the others", async () => {
+    redis = await startRedis();
+    const wild = tinyExperiment(`budget steps 200
+  control shuffled
+  evaluate every 50%
+  vary { lr [3e-3, 1e4] }`);
+    const shared = join(wild, "shared");
+    const follow = start(wild, "run", "exp.cgx", "--queue", redis.url, "--out", shared);
+    procs.push(follow);
+    procs.push(start(wild, "worker", redis.url, "--lease", "3", "--idle-exit", "4"));
+    const r = await follow.exited;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 done, 1 diverged;/);
+    expect(cgx(wild, "status", shared).stdout).toMatch(/shuffled\/s\/lr=10000\/s0 +diverged .*diverged/);
+  }, 240_000);
+
   it("a cell whose process keeps dying is failed after its attempts; the other cell finishes", async () => {
     redis = await startRedis();
     const shared = join(dir, "shared-poison");
