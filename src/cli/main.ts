@@ -176,7 +176,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     if (e instanceof DiskError) {
       // A full, read-only or failing disk is the machine's problem, not a bug; nothing written is lost.
-      io.err(`error: ${e.message}\n  = help: free space on that disk (or fix its permissions) and run the same command again; what was already written is intact and a run resumes where it stopped\n`);
+      io.err(`error: ${e.message}\n  = help: ${e.help}\n`);
       return 1;
     }
     const err = e as Error;

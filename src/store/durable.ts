@@ -17,7 +17,21 @@ const DISK_CODES: Readonly<Record<string, string>> = {
   EROFS: "read-only file system",
   EACCES: "permission denied",
   EPERM: "operation not permitted",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EEXIST: "a file is in the way",
+  ENAMETOOLONG: "the name is too long for this file system",
+  // Seen when a directory exists but its file system takes no new files (/proc, /sys).
+  ENOENT: "this file system does not take new files there",
 };
+
+/** What to do about each kind of refusal. */
+function helpFor(code: string): string {
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "EFBIG") return "free space on that disk (or use a directory on another one) and run the same command again";
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return "fix the permissions (or use a directory you can write to) and run the same command again";
+  if (code === "EIO") return "check the disk or network mount, then run the same command again";
+  return "give a path that names a file in a directory you can write to";
+}
 
 export class DiskError extends Error {
   constructor(
@@ -26,6 +40,11 @@ export class DiskError extends Error {
     readonly action: string,
   ) {
     super(`cannot ${action} ${path}: ${DISK_CODES[code] ?? code} (${code})`);
+  }
+
+  /** One help line: how to fix it, and that nothing already written is lost. */
+  get help(): string {
+    return `${helpFor(this.code)}; what was already written is intact and a run resumes where it stopped`;
   }
 }
 
@@ -72,6 +91,15 @@ function writeAll(fd: number, data: Uint8Array): void {
 
 function bytesOf(data: string | Uint8Array): Uint8Array {
   return typeof data === "string" ? Buffer.from(data, "utf8") : data;
+}
+
+/** Removes a temporary we made, if it is there; a failure to remove it must not hide the error that matters. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Left for removeOrphanTemps.
+  }
 }
 
 /** Creates `path` holding every byte of `data`, flushed to disk. */
@@ -121,7 +149,7 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
     writeFlushed(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw asDiskError(e, path, "write");
   }
   syncDir(dir);
@@ -151,7 +179,7 @@ export function createExclusive(path: string, data: string): boolean {
   } catch (e) {
     throw asDiskError(e, path, "create");
   } finally {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
   }
   syncDir(dir);
   return true;
