@@ -9,6 +9,7 @@ import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInter
 import { lseStarts } from "./lse.js";
 import type { Solution } from "./optimize.js";
 import { FitError, type BrokenFit, type BrokenFitOptions } from "./types.js";
+import { fewPoints, intervalProblems, lackOfFit } from "./warnings.js";
 
 const LAW = "broken power law";
 const RUNS = 8;
@@ -115,5 +116,11 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
   }
   const breaks = locations.map((loc, k) => ({ x: loc, interval: percentileInterval(perBreak[k]!, tried) }));
   const loo = criterion === "heldout" ? looOf(chosen) : opts.loo === false ? null : looOf(chosen);
-  return { law: "broken", breaks, params, selection: { criterion, scores }, goodness: goodness(chosen.spec, chosen.solution.theta, loo) };
+  const keys = x.map(String);
+  const warnings = [
+    fewPoints(new Set(keys).size, chosen.spec.k, `values of ${xLabel}`),
+    lackOfFit(keys, x.map(Math.log), chosen.spec.target, predictLog(chosen.spec, all, chosen.solution.theta), chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
+    ...intervalProblems(Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.x])), Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.interval]))),
+  ].filter((w): w is string => w !== null);
+  return { law: "broken", breaks, params, selection: { criterion, scores }, goodness: goodness(chosen.spec, chosen.solution.theta, loo), warnings };
 }

@@ -8,7 +8,8 @@
  * two-term law the difference was small (4.1% against 4.5%), so the paper's choice stands there.
  */
 import { checkColumn, checkCount, checkSizes, checkVaries, correlation, unitsOf } from "./data.js";
-import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, type LawSpec } from "./engine.js";
+import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, predictLog, type LawSpec } from "./engine.js";
+import { fewPoints, intervalProblems, lackOfFit } from "./warnings.js";
 import { lseData, lseModel, lseNatural, lseStarts, MAX_EXPONENT, type LseData } from "./lse.js";
 import { FitError, type ChinchillaFit, type FitOptions, type Interval, type PowerLawFit } from "./types.js";
 
@@ -59,6 +60,39 @@ interface LseResult {
   readonly terms: readonly { A: number; alpha: number }[];
   readonly intervals: Record<string, Interval | null>;
   readonly goodness: PowerLawFit["goodness"];
+  readonly warnings: string[];
+}
+
+/** An exponent below this is a loss that barely moves over the data: a straight line in log x fits as well. */
+const SMALL_EXPONENT = 0.02;
+
+/** A floor below this share of the smallest loss is indistinguishable from none. */
+const NEGLIGIBLE_FLOOR = 1e-3;
+
+/** Whether the data leave the floor E undetermined: the estimate, or its interval's low end, is negligible. */
+function floorUndetermined(spec: LawSpec, E: number, interval: Interval | null): boolean {
+  const smallest = Math.exp(Math.min(...spec.target));
+  return E < NEGLIGIBLE_FLOOR * smallest || (interval !== null && interval[0] < NEGLIGIBLE_FLOOR * smallest);
+}
+
+/** The warnings of a fitted sum-of-power-terms law (see warnings.ts). */
+function lseWarnings(spec: LawSpec, theta: readonly number[], predictors: readonly Predictor[], yLabel: string, names: readonly string[], natural: readonly number[], intervals: Readonly<Record<string, Interval | null>>): string[] {
+  const out: string[] = [];
+  const all = allIndices(spec.target.length);
+  if (floorUndetermined(spec, natural[0]!, intervals["E"] ?? null)) {
+    const hi = intervals["E"]?.[1];
+    out.push(`the floor E is not determined: the data show no floor in this range (anything from 0${hi !== undefined ? ` to ${hi.toPrecision(3)}` : ""} fits), so E means little and the law may be a straight line in log-log`);
+  }
+  predictors.forEach((p, j) => {
+    const alpha = theta[2 + 2 * j]!;
+    if (alpha < SMALL_EXPONENT) out.push(`the exponent of ${p.label} is ${alpha.toPrecision(2)}, close to 0: ${yLabel} barely falls with ${p.label} here, and a straight line in log ${p.label} fits as well`);
+  });
+  const keys = all.map((i) => predictors.map((p) => p.values[i]).join(","));
+  out.push(...[fewPoints(new Set(keys).size, spec.k, predictors.length === 1 ? `values of ${predictors[0]!.label}` : `(${predictors.map((p) => p.label).join(", ")}) points`)].filter((w): w is string => w !== null));
+  const misfit = lackOfFit(keys, predictors.length === 1 ? predictors[0]!.values.map(Math.log) : null, spec.target, predictLog(spec, all, theta), spec.k, `a power law in ${predictors.map((p) => p.label).join(" and ")}`);
+  if (misfit) out.push(misfit);
+  out.push(...intervalProblems(Object.fromEntries(names.map((k, i) => [k, natural[i]!])), intervals));
+  return out;
 }
 
 function fitLse(predictors: readonly Predictor[], y: readonly number[], yLabel: string, law: string, runs: number, opts: FitOptions, identified = () => {}): LseResult {
@@ -92,7 +126,12 @@ function fitLse(predictors: readonly Predictor[], y: readonly number[], yLabel: 
     names.forEach((name, k) => (intervals[name] = percentileInterval(values.map((v) => v[k]!), reps.tried)));
   }
   const loo = opts.loo === false ? null : leaveOneOut(spec, units, sol.theta);
-  return { E: nat.E, terms: nat.terms, intervals, goodness: goodness(spec, sol.theta, loo) };
+  const natural = [nat.E, ...nat.terms.flatMap((t) => [t.A, t.alpha])];
+  // An undetermined floor: the refits wander near wherever they start, so their percentiles can
+  // even miss the estimate. What the data say is "from 0 up to": report that.
+  const ivE = intervals["E"];
+  if (ivE && floorUndetermined(spec, nat.E, ivE)) intervals["E"] = [0, Math.max(ivE[1], nat.E)];
+  return { E: nat.E, terms: nat.terms, intervals, goodness: goodness(spec, sol.theta, loo), warnings: lseWarnings(spec, sol.theta, predictors, yLabel, names, natural, intervals) };
 }
 
 /** L = E + A x^(-alpha); x is parameters, tokens or FLOPs. */
@@ -107,6 +146,7 @@ export function fitPowerLaw(x: readonly number[], y: readonly number[], opts: Fi
     alpha: t.alpha,
     intervals: { E: iv["E"] ?? null, A: iv["A"] ?? null, alpha: iv["alpha"] ?? null },
     goodness: r.goodness,
+    warnings: r.warnings,
   };
 }
 
@@ -134,5 +174,6 @@ export function fitChinchilla(n: readonly number[], d: readonly number[], y: rea
     beta: td.alpha,
     intervals: { E: get("E"), A: get("A"), alpha: get("alpha"), B: get("B"), beta: get("beta") },
     goodness: r.goodness,
+    warnings: r.warnings,
   };
 }

@@ -41,10 +41,16 @@ function bounds(logY: ArrayLike<number>, idx: readonly number[], m: number): { l
   return { lower, upper };
 }
 
+function allPoints(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
 export function lseModel(d: LseData, idx: readonly number[]): LogModel {
   const m = d.u.length;
   const u = d.u.map((col) => Float64Array.from(idx, (i) => col[i]!));
-  const { lower, upper } = bounds(d.logY, idx, m);
+  // Bounds from all the data, not from these points: a resample's bounds must be the full fit's, or
+  // a parameter at its bound moves with the resample and its interval can miss its own estimate.
+  const { lower, upper } = bounds(d.logY, allPoints(d.logY.length), m);
   const n = idx.length;
   const t = new Float64Array(m + 1);
   const w = new Float64Array(m + 1);

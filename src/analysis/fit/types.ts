@@ -57,6 +57,8 @@ export interface PowerLawFit {
   readonly alpha: number;
   readonly intervals: { readonly E: Interval | null; readonly A: Interval | null; readonly alpha: Interval | null };
   readonly goodness: Goodness;
+  /** Why the fit may be wrong or say little (lack of fit, a parameter at its bound, too few sizes, a bad interval); empty when none applies. */
+  readonly warnings: readonly string[];
 }
 
 /** L = E + A / N^alpha + B / D^beta, fitted as Hoffmann et al. 2022 (Huber loss on log-loss, grid of starts). */
@@ -69,6 +71,7 @@ export interface ChinchillaFit {
   readonly beta: number;
   readonly intervals: { readonly [K in "E" | "A" | "alpha" | "B" | "beta"]: Interval | null };
   readonly goodness: Goodness;
+  readonly warnings: readonly string[];
 }
 
 export interface Break {
@@ -88,6 +91,7 @@ export interface BrokenFit {
   readonly params: Readonly<Record<string, number>>;
   readonly selection: { readonly criterion: "bic" | "heldout"; readonly scores: readonly { readonly breaks: number; readonly score: number }[] };
   readonly goodness: Goodness;
+  readonly warnings: readonly string[];
 }
 
 export type AnyFit = PowerLawFit | ChinchillaFit | BrokenFit;

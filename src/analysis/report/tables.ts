@@ -75,7 +75,8 @@ function goodness(g: FitGroup): string[] {
 
 export function fitTable(a: FitAnalysis): Table {
   const n = (g: FitGroup) => String(g.points.length);
-  const why = (g: FitGroup) => (g.error ? `${g.error.message}${g.error.help ? ` — ${g.error.help}` : ""}` : g.notes.join("; "));
+  // Notes, then the fit's own warnings ("warning: the data bend away from a power law ..."): every caveat where the numbers are.
+  const why = (g: FitGroup) => (g.error ? `${g.error.message}${g.error.help ? ` — ${g.error.help}` : ""}` : [...g.notes, ...(g.fit?.warnings ?? []).map((w) => `warning: ${w}`)].join("; "));
   if (a.law === "chinchilla") {
     return {
       headers: ["group", "n", "E", "A", "alpha", "B", "beta", "R²", "RMSE (log)", "LOO MAE (log)", "note"],

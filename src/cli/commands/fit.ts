@@ -137,5 +137,6 @@ function render(fit: AnyFit, input: { file: string; x: string; x2?: string; y: s
   }
   const g = fit.goodness;
   out += `\nR^2 (log) ${num(g.r2)}   RMSE (log) ${num(g.rmse_log)}   leave-one-out MAE (log) ${g.loo_mae_log === null ? "-" : num(g.loo_mae_log)}\n`;
+  for (const w of fit.warnings) out += `warning: ${w}\n`;
   return out;
 }

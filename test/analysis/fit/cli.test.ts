@@ -132,3 +132,26 @@ describe("cgx fit", () => {
     expect(userError(() => run(dir, "runs.csv", { x: "params", y: "loss", group: "seed" })).message).toBe("runs.csv: no column `seed`");
   });
 });
+
+describe("cgx fit warnings", () => {
+  it("prints a warning under the table and carries `warnings` in JSON: none for a clean law, one for a U shape", () => {
+    const clean = run(scratch({ "t.csv": POWER_CSV }), "t.csv", { x: "params", y: "loss", bootstrap: "20", group: "cell" });
+    expect(clean.code).toBe(0);
+    expect(clean.out).not.toContain("warning:");
+    const u = plant(
+      logspace(1e6, 1e10, 10).map((x) => [x, 0] as const),
+      (x) => 2.5 + 0.08 * (Math.log10(x) - 8) ** 2,
+      0.004,
+      3,
+      5,
+    );
+    const csv = "params,loss,cell\n" + u.x.map((x, i) => `${x},${u.y[i]},${u.groups[i]}`).join("\n") + "\n";
+    const dir = scratch({ "u.csv": csv });
+    const text = run(dir, "u.csv", { x: "params", y: "loss", bootstrap: "20", group: "cell" });
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/warning: the data bend away from a power law in params: the residuals follow the predictor \(lack-of-fit p = /);
+    const json = JSON.parse(run(dir, "u.csv", { x: "params", y: "loss", bootstrap: "20", group: "cell", json: true }).out);
+    expect(json.warnings.length).toBeGreaterThan(0);
+    expect(JSON.parse(run(scratch({ "t.csv": POWER_CSV }), "t.csv", { x: "params", y: "loss", bootstrap: "20", group: "cell", json: true }).out).warnings).toEqual([]);
+  });
+});
