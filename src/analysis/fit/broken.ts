@@ -1,11 +1,12 @@
 /**
  * Critical points: broken power laws (Caballero et al. 2022) with 0..maxBreaks breaks, each fitted
  * by least squares on log y (a Gaussian likelihood, which BIC needs), the number of breaks chosen
- * by BIC or by leave-one-unit-out error, and each break's location with a bootstrap interval.
+ * by BIC (or by leave-one-unit-out error) with a held-out check of the largest sizes, and each
+ * break's location with a bootstrap interval.
  */
 import { bnslData, bnslModel, bnslNatural, breakStarts, widthBounds, type BnslData } from "./bnsl.js";
 import { checkColumn, checkCount, checkSizes, checkVaries, unitsOf } from "./data.js";
-import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, predictLog, type LawSpec } from "./engine.js";
+import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, predictLog, refit, type LawSpec } from "./engine.js";
 import { lseStarts } from "./lse.js";
 import type { Solution } from "./optimize.js";
 import { FitError, type BrokenFit, type BrokenFitOptions } from "./types.js";
@@ -58,6 +59,34 @@ function bic(c: Candidate, n: number): number {
   return n * Math.log(Math.max(rss / n, 1e-18)) + c.spec.k * Math.log(n);
 }
 
+/** A fewer-break law replaces the criterion's choice when its held-out error is at most this share of the choice's. */
+const HELDOUT_MARGIN = 2 / 3;
+
+/**
+ * Each candidate refitted on all but the largest sizes (a fifth of the distinct sizes, at least
+ * one), and its mean absolute log error on those. Null when too few sizes remain to fit the
+ * simplest law.
+ */
+function extrapolationCheck(candidates: readonly Candidate[], x: readonly number[], n: number): { heldOut: number; scores: { breaks: number; score: number }[] } | null {
+  const sizes = [...new Set(x)].sort((a, b) => a - b);
+  const heldOut = Math.max(1, Math.floor(sizes.length / 5));
+  const cut = sizes[sizes.length - heldOut]!;
+  const train = allIndices(n).filter((i) => x[i]! < cut);
+  const held = allIndices(n).filter((i) => x[i]! >= cut);
+  const scores = candidates.map((c) => {
+    try {
+      c.spec.check(train);
+      const theta = refit(c.spec, train, [c.solution.theta, ...c.seeds]).theta;
+      const f = predictLog(c.spec, held, theta);
+      return { breaks: c.breaks, score: held.reduce((s, i, j) => s + Math.abs(f[j]! - c.spec.target[i]!), 0) / held.length };
+    } catch (e) {
+      if (!(e instanceof FitError)) throw e;
+      return { breaks: c.breaks, score: Infinity };
+    }
+  });
+  return Number.isFinite(scores[0]!.score) ? { heldOut, scores } : null;
+}
+
 export function fitBroken(x: readonly number[], y: readonly number[], opts: BrokenFitOptions = {}): BrokenFit {
   const xLabel = opts.labels?.x ?? "x";
   const yLabel = opts.labels?.y ?? "y";
@@ -103,7 +132,21 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
   // plain minimum added a spurious second break twice, each time by less than 0.3.
   const best = Math.min(...scores.map((s) => s.score));
   const slack = criterion === "bic" ? 2 : 0;
-  const chosen = candidates.find((c) => scores[c.breaks]!.score <= best + slack) ?? candidates[0]!;
+  const byCriterion = candidates.find((c) => scores[c.breaks]!.score <= best + slack) ?? candidates[0]!;
+  // The held-out check of the broken-neural-scaling-laws procedure: refit on all but the largest
+  // sizes and score the extrapolation to them. Fewer breaks that extrapolate clearly better win:
+  // an extra break that only bends the curve inside the data is what makes extrapolation fail.
+  const check = extrapolationCheck(candidates, x, n);
+  let chosen = byCriterion;
+  let overruled: string | null = null;
+  if (check) {
+    const mine = check.scores[byCriterion.breaks]!.score;
+    const better = candidates.filter((c) => c.breaks < byCriterion.breaks && check.scores[c.breaks]!.score <= HELDOUT_MARGIN * mine).sort((a, b) => check.scores[a.breaks]!.score - check.scores[b.breaks]!.score)[0];
+    if (better) {
+      overruled = `${criterion} preferred ${byCriterion.breaks} break${byCriterion.breaks === 1 ? "" : "s"}, but ${better.breaks} extrapolate${better.breaks === 1 ? "s" : ""} better to the largest ${check.heldOut} size${check.heldOut === 1 ? "" : "s"} (mean log error ${check.scores[better.breaks]!.score.toPrecision(2)} against ${mine.toPrecision(2)}); ${better.breaks} ${better.breaks === 1 ? "is" : "are"} used`;
+      chosen = better;
+    }
+  }
 
   const { params, locations } = bnslNatural(d, chosen.solution.theta);
   const replicates = opts.bootstrap ?? 200;
@@ -121,6 +164,14 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
     fewPoints(new Set(keys).size, chosen.spec.k, `values of ${xLabel}`),
     lackOfFit(keys, x.map(Math.log), chosen.spec.target, predictLog(chosen.spec, all, chosen.solution.theta), chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
     ...intervalProblems(Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.x])), Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.interval]))),
+    overruled,
   ].filter((w): w is string => w !== null);
-  return { law: "broken", breaks, params, selection: { criterion, scores }, goodness: goodness(chosen.spec, chosen.solution.theta, loo), warnings };
+  return {
+    law: "broken",
+    breaks,
+    params,
+    selection: { criterion, scores, heldout_largest: check ? { sizes: check.heldOut, scores: check.scores } : null, chosen: chosen.breaks },
+    goodness: goodness(chosen.spec, chosen.solution.theta, loo),
+    warnings,
+  };
 }

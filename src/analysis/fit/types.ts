@@ -89,7 +89,15 @@ export interface BrokenFit {
   readonly breaks: readonly Break[];
   /** The fitted parameters by name: a, b, c0, and c_i, d_i, f_i for each break i (1-based). */
   readonly params: Readonly<Record<string, number>>;
-  readonly selection: { readonly criterion: "bic" | "heldout"; readonly scores: readonly { readonly breaks: number; readonly score: number }[] };
+  readonly selection: {
+    readonly criterion: "bic" | "heldout";
+    /** The criterion's score per number of breaks. */
+    readonly scores: readonly { readonly breaks: number; readonly score: number }[];
+    /** Mean absolute log error on the largest sizes when refitted without them, per number of breaks; null when too few sizes. */
+    readonly heldout_largest: { readonly sizes: number; readonly scores: readonly { readonly breaks: number; readonly score: number }[] } | null;
+    /** The number of breaks used: the criterion's choice, or fewer when they extrapolate clearly better. */
+    readonly chosen: number;
+  };
   readonly goodness: Goodness;
   readonly warnings: readonly string[];
 }

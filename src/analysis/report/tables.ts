@@ -100,7 +100,8 @@ export function fitTable(a: FitAnalysis): Table {
       rows: a.groups.map((g) => {
         const f = g.fit?.law === "broken" ? g.fit : null;
         const br = f ? (f.breaks.length ? f.breaks.map((b) => `${formatNumber(b.x)}${b.interval ? ` [${formatNumber(b.interval[0])}, ${formatNumber(b.interval[1])}]` : ""}`).join("; ") : "none") : DASH;
-        const sel = f ? `${f.selection.criterion}: ${f.selection.scores.map((s) => `${s.breaks}→${fmt(s.score, 2)}`).join(", ")}` : DASH;
+        const h = f?.selection.heldout_largest;
+        const sel = f ? `${f.selection.criterion}: ${f.selection.scores.map((s) => `${s.breaks}→${fmt(s.score, 2)}`).join(", ")}${h ? `; held-out (largest ${h.sizes}): ${h.scores.map((s) => `${s.breaks}→${fmt(s.score, 3)}`).join(", ")}` : ""}` : DASH;
         return [g.label, n(g), br, sel, ...goodness(g), why(g)];
       }),
     };

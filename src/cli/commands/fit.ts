@@ -131,7 +131,8 @@ function render(fit: AnyFit, input: { file: string; x: string; x2?: string; y: s
     out += table(["param", "estimate", "95% interval"], names.map((k) => [k, num((fit as unknown as Record<string, number>)[k]!), interval(ivs[k])]), right);
   } else {
     const chosen = fit.breaks.length;
-    out += `breaks: ${chosen} (by ${fit.selection.criterion}: ${fit.selection.scores.map((s) => `${s.breaks} -> ${num(s.score)}`).join(", ")})\n\n`;
+    const h = fit.selection.heldout_largest;
+    out += `breaks: ${chosen} (by ${fit.selection.criterion}: ${fit.selection.scores.map((s) => `${s.breaks} -> ${num(s.score)}`).join(", ")}${h ? `; held-out error on the largest ${h.sizes} size${h.sizes === 1 ? "" : "s"}: ${h.scores.map((s) => `${s.breaks} -> ${num(s.score)}`).join(", ")}` : ""})\n\n`;
     if (chosen) out += table(["break", `at ${input.x}`, "95% interval"], fit.breaks.map((b, i) => [String(i + 1), num(b.x), interval(b.interval)]), right) + "\n";
     out += table(["param", "estimate"], Object.entries(fit.params).map(([k, v]) => [k, num(v)]), right);
   }

@@ -73,3 +73,43 @@ describe("fit warnings", () => {
     expect(warnings.length).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe("choosing the number of breaks", () => {
+  const sizes = logspace(1e5, 1e10, 14).map((n) => [n, 0] as const);
+  const criterionChoice = (f: ReturnType<typeof fitBroken>) => {
+    // BIC's own rule: the fewest breaks within 2 of the best.
+    const best = Math.min(...f.selection.scores.map((s) => s.score));
+    return f.selection.scores.find((s) => s.score <= best + 2)!.breaks;
+  };
+
+  it("shows BIC and the held-out check of the largest sizes; fewer breaks that extrapolate clearly better are used, with a warning", () => {
+    // A power law with a dip that recovers by the largest sizes: bending the curve into the dip
+    // extrapolates worse than the plain power law.
+    const law = (n: number) => (1 + 20 * n ** -0.12) * (1 - 0.04 / (1 + Math.exp(-4 * (Math.log10(n) - 7.5))) + 0.04 / (1 + Math.exp(-4 * (Math.log10(n) - 8.5))));
+    let overruled = 0;
+    for (let seed = 0; seed < 10; seed++) {
+      const p = plant(sizes, law, 0.003, 3, seed);
+      const f = fitBroken(p.x, p.y, { bootstrap: 0, maxBreaks: 2, loo: false });
+      const h = f.selection.heldout_largest!;
+      expect(h.sizes).toBe(2);
+      expect(h.scores).toHaveLength(f.selection.scores.length);
+      expect(f.breaks).toHaveLength(f.selection.chosen);
+      const byBic = criterionChoice(f);
+      if (f.selection.chosen === byBic) continue;
+      overruled++;
+      expect(f.selection.chosen).toBeLessThan(byBic);
+      expect(h.scores[f.selection.chosen]!.score).toBeLessThanOrEqual((2 / 3) * h.scores[byBic]!.score);
+      expect(f.warnings.join("\n")).toMatch(/bic preferred \d breaks?, but \d extrapolates? better to the largest 2 sizes/);
+    }
+    expect(overruled).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("agrees with BIC, silently, on clean one-break laws (10 draws)", () => {
+    for (let seed = 0; seed < 10; seed++) {
+      const p = plant(sizes, (n) => 1 + 20 * n ** -0.12 * (1 + (n / 3e7) ** (1 / 0.3)) ** (-0.35 * 0.3), 0.005, 3, seed);
+      const f = fitBroken(p.x, p.y, { bootstrap: 0, maxBreaks: 2, loo: false });
+      expect(f.selection.chosen, `draw ${seed}`).toBe(criterionChoice(f));
+      expect(f.breaks, `draw ${seed}`).toHaveLength(1);
+    }
+  }, 120_000);
+});
