@@ -12,6 +12,7 @@ import type { Fitter } from "./fitter.js";
 import { type FitAnalysis, fitId, type FitSpec, runFit } from "./fits.js";
 import { type Progression, type ProgressionSpec, runProgression } from "./progression.js";
 import { stageTable, type StageTable } from "./stages.js";
+import { formatNumber } from "./svg.js";
 import { taskAccuracy, type TaskAccuracy } from "./tasks.js";
 
 export const ANALYSIS_FORMAT = "cgx-analysis";
@@ -146,7 +147,14 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
   const groupBy = ["curriculum", ...varied];
   for (const x of X_KINDS) {
     const spec: FitSpec = { kind: "fit", law: "power_law", y: "loss", xs: [x], by: groupBy, origin: "report" };
-    if (!fitSpecs.some((s) => fitId(s) === fitId(spec))) fitSpecs.push(spec);
+    if (fitSpecs.some((s) => fitId(s) === fitId(spec))) continue;
+    // A standard fit against a predictor every cell shares would be a table of refusals: say it once instead.
+    const values = new Set(run.plan.cells.map((c) => (x === "params" ? c.model.params : x === "tokens" ? c.budget.tokens : c.budget.flops)));
+    if (values.size < 2) {
+      notes.push(`no standard fit of loss against ${x}: every cell has the same ${x} (${formatNumber([...values][0] ?? NaN)})`);
+      continue;
+    }
+    fitSpecs.push(spec);
   }
   const fits = fitSpecs.map((s) => runFit(run, s, settings));
   // Too few points per curriculum for a law (e.g. three sizes and one seed): fit all curricula together as well.

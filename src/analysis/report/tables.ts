@@ -230,7 +230,11 @@ export function sections(a: Analysis): Section[] {
 
   // Fits.
   const errorRate = (f: FitAnalysis) => (f.response === "error_rate" ? ": fitted to the error rate 1 − accuracy" : "");
-  const fitTables: Table[] = a.fits.map((f) => ({ ...fitTable(f), title: `${f.id}${f.origin === "report" ? " (standard)" : " (plan)"}${errorRate(f)}` }));
+  // A fit no group could make is one line saying why, not a table of dashes.
+  const fitted = (f: FitAnalysis) => f.groups.some((g) => g.fit);
+  const notFitted = (fs: readonly FitAnalysis[]) =>
+    fs.filter((f) => !fitted(f)).map((f) => `${f.id}${f.origin === "report" ? " (standard)" : " (plan)"}: not fitted: ${[...new Set(f.groups.map((g) => (g.error ? `${g.error.message}${g.error.help ? ` — ${g.error.help}` : ""}` : "no fit")))].join("; ") || "no group has finished cells"}`);
+  const fitTables: Table[] = a.fits.filter(fitted).map((f) => ({ ...fitTable(f), title: `${f.id}${f.origin === "report" ? " (standard)" : " (plan)"}${errorRate(f)}` }));
   const accuracyIntro = (fs: readonly FitAnalysis[]) =>
     fs.some((f) => f.response === "error_rate")
       ? [
@@ -245,7 +249,7 @@ export function sections(a: Analysis): Section[] {
       ...accuracyIntro(a.fits),
     ],
     tables: fitTables,
-    notes: a.fits.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`)),
+    notes: [...notFitted(a.fits), ...a.fits.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`))],
     plots: ["plot-loss-params", "plot-loss-flops"],
   });
   if (a.breaks.length) {
@@ -309,13 +313,13 @@ export function sections(a: Analysis): Section[] {
       ]),
     });
   }
-  for (const f of a.stage_fits) stageTables.push({ ...fitTable(f), title: `${f.id}: fitted across sizes` });
+  for (const f of a.stage_fits.filter(fitted)) stageTables.push({ ...fitTable(f), title: `${f.id}: fitted across sizes` });
   out.push({
     id: "stages",
     title: "Per stage",
     intro: st.reference ? [`Gaps are against ${st.reference.name} (${st.reference.why}) at the same number of tokens; negative means ahead.`] : [],
     tables: stageTables,
-    notes: [...st.notes, ...a.stage_fits.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`))],
+    notes: [...st.notes, ...notFitted(a.stage_fits), ...a.stage_fits.flatMap((f) => f.notes.map((n) => `${f.id}: ${n}`))],
     plots: ["plot-stages"],
   });
 

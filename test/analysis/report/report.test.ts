@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze, buildReport, writeReport } from "../../../src/analysis/report/index.js";
+import { defaultFitter } from "../../../src/analysis/report/fitter-default.js";
 import { loadRun } from "../../../src/analysis/rundir.js";
 import { reportCommand } from "../../../src/cli/commands/report.js";
 import { main } from "../../../src/cli/main.js";
@@ -47,8 +48,9 @@ describe("report on a synthetic run", () => {
     expect(g.curve!.length).toBeGreaterThan(10);
     expect(g.band!.points.length).toBeGreaterThan(10);
     expect(a.fits.some((f) => f.id === "power_law(loss ~ flops) by curriculum" && f.origin === "report")).toBe(true);
-    const tokens = a.fits.find((f) => f.xs[0] === "tokens")!;
-    expect(tokens.groups[0]!.error!.message).toContain("one value of tokens");
+    // Every cell has the same tokens: no standard fit against them (a table of refusals), one note instead.
+    expect(a.fits.find((f) => f.xs[0] === "tokens")).toBeUndefined();
+    expect(a.notes.join("\n")).toMatch(/no standard fit of loss against tokens: every cell has the same tokens \(/);
     expect(a.breaks[0]!.groups[0]!.fit?.law).toBe("broken");
     expect(a.stage_fits.map((f) => f.id)).toEqual(["power_law(loss ~ params) by curriculum, stage", "power_law(loss ~ params) by curriculum, stage, difficulty_bucket"]);
     expect(a.stage_fits[1]!.groups.map((x) => x.label)).toContain("curriculum=syllabus, stage=late, difficulty_bucket=b3");
@@ -239,4 +241,18 @@ describe("report with the fitting module", () => {
     expect(shuffled.band!.points.length).toBeGreaterThan(10);
     expect(ms).toBeLessThan(30_000);
   }, 60_000);
+});
+
+describe("report hygiene", () => {
+  it("a fit no group could make is one line saying why, not a table of dashes; fit warnings appear in the table", () => {
+    const run = loadRun(writeSyntheticRun({ ...BASE, analyses: [{ kind: "fit", law: "power_law", y: "loss", xs: ["tokens"], by: ["curriculum"] }, { kind: "fit", law: "power_law", y: "loss", xs: ["params"], by: ["curriculum"] }] }));
+    // The real fitter: four sizes for three parameters, so its warnings have something to say.
+    const r = buildReport(run, { fitter: defaultFitter, bootstrap: 20 });
+    expect(r.markdown).toMatch(/- power_law\(loss ~ tokens\) by curriculum \(plan\): not fitted: one value of tokens only/);
+    expect(r.markdown).not.toContain("**power_law(loss ~ tokens) by curriculum (plan)**");
+    expect(r.markdown).toContain("**power_law(loss ~ params) by curriculum (plan)**");
+    const warned = r.analysis.fits.flatMap((f) => f.groups.flatMap((g) => g.fit?.warnings ?? []));
+    expect(warned.join("\n")).toContain("only 4 distinct values of params for 3 parameters");
+    for (const w of warned) expect(r.markdown).toContain(`warning: ${w}`);
+  });
 });
