@@ -86,7 +86,7 @@ function scalingPlot(run: RunData, a: Analysis, x: "params" | "flops", id: strin
     series,
     markers,
     emptyText: fit ? "no finished cells to plot" : "no fit",
-    caption: `One point per finished cell (final heldout loss); lines: ${[fit, pooled].filter((f) => f?.groups.some((g) => g.fit)).map((f) => f!.id).join(" and ") || "no fit could be made (see the table)"}, with a 95% bootstrap band where the data allow one. Dashed verticals: critical points (sign changes of the curriculum gap, breaks).`,
+    caption: `One point per finished cell (final heldout loss); lines: ${[fit, pooled].filter((f) => f?.groups.some((g) => g.fit)).map((f) => f!.id).join(" and ") || "no fit could be made (see the table)"}, with a 95% bootstrap band where the data allow one. ${markers.length ? `Dashed verticals: critical points (${[...new Set(markers.map((mk) => (mk.kind === "break" ? "breaks" : "sign changes of the curriculum gap")))].join(", ")}).` : "No critical point is drawn: no sign change of the curriculum gap is clear of the noise, and no break was fitted."}`,
   };
 }
 
@@ -187,7 +187,7 @@ function progressionPlot(a: Analysis): PlotSpec {
     series,
     markers,
     emptyText: "no progression (one curriculum, or no finished cells)",
-    caption: "Solid: final loss gap of each curriculum to the reference; dashed: what each stage gained on the reference. Lines: linear trend in log size; dashed verticals: sign changes.",
+    caption: `Solid: final loss gap of each curriculum to the reference; dashed: what each stage gained on the reference. Lines: linear trend in log size. ${markers.length ? "Dashed verticals: sign changes clear of the noise (the gaps' intervals, or the trend's slope interval, exclude zero)." : "No sign change is drawn: none is clear of the noise."}`,
   };
 }
 

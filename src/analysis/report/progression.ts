@@ -12,7 +12,7 @@
  *   negative is best: the stage where the curriculum pulled ahead most.
  */
 import type { RunData } from "../rundir.js";
-import { interpLogX, type LinearFit, linearFit, mean } from "../stats.js";
+import { interpLogX, type LinearFit, linearFit, mean, tInterval, welchInterval } from "../stats.js";
 import { contextKey, curricula, curriculumOf, evalCurve, evalNearest, finalEval, referenceCurriculum, sizesOf, stagesOf, type XKind, xOf } from "./cells.js";
 
 export interface ProgressionSpec {
@@ -52,7 +52,8 @@ export interface GapTrend {
   readonly name: string;
   readonly reference: string;
   readonly context: string;
-  readonly points: readonly { readonly size: string; readonly x: number; readonly gap: number; readonly n: number }[];
+  /** The gap at each size, with its 95% interval over seeds (null with one seed). */
+  readonly points: readonly { readonly size: string; readonly x: number; readonly gap: number; readonly n: number; readonly lo: number | null; readonly hi: number | null }[];
   /** gap = intercept + slope * log10(x) */
   readonly linear: LinearFit | null;
   readonly crossovers: readonly Crossover[];
@@ -148,9 +149,15 @@ export function runProgression(run: RunData, spec: ProgressionSpec): Progression
       const points = sizeRows.flatMap((r) => {
         const e = r.entries.find((x) => x.name === name);
         if (!e) return [];
-        if (spec.y === "stage") return [{ size: r.size, x: r.x, gap: e.value, n: e.n }];
+        const raw = (n: string) => bySize.get(r.size)?.get(n) ?? [];
+        if (spec.y === "stage") {
+          const iv = tInterval(raw(name));
+          return [{ size: r.size, x: r.x, gap: e.value, n: e.n, lo: iv.lo, hi: iv.hi }];
+        }
         const rv = r.entries.find((x) => x.name === refName);
-        return rv ? [{ size: r.size, x: r.x, gap: e.value - rv.value, n: Math.min(e.n, rv.n) }] : [];
+        if (!rv) return [];
+        const iv = welchInterval(raw(name), raw(refName!));
+        return [{ size: r.size, x: r.x, gap: e.value - rv.value, n: Math.min(e.n, rv.n), lo: iv.lo, hi: iv.hi }];
       });
       const good = points.filter((p) => p.x > 0 && Number.isFinite(p.gap));
       const linear = good.length >= 2 ? linearFit(good.map((p) => Math.log10(p.x)), good.map((p) => p.gap)) : null;
@@ -162,17 +169,31 @@ export function runProgression(run: RunData, spec: ProgressionSpec): Progression
   return { ...base, metric, sizes, trends, notes };
 }
 
-function crossovers(points: readonly { x: number; gap: number }[], linear: LinearFit | null): Crossover[] {
+/** A gap whose interval lies on one side of zero; a gap without an interval (one seed) is not a sign at all. */
+function signOf(p: { gap: number; lo: number | null; hi: number | null }): -1 | 0 | 1 {
+  if (p.lo === null || p.hi === null) return 0;
+  return p.lo > 0 ? 1 : p.hi < 0 ? -1 : 0;
+}
+
+/**
+ * Where a gap changes sign. Observed: between two adjacent sizes whose gaps' intervals exclude zero
+ * on opposite sides (a sign change inside the noise is not called). Trend: where the fitted line
+ * crosses zero, only when its slope's interval excludes zero.
+ */
+function crossovers(points: readonly { x: number; gap: number; lo: number | null; hi: number | null }[], linear: LinearFit | null): Crossover[] {
   const out: Crossover[] = [];
   const sorted = [...points].sort((a, b) => a.x - b.x);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
-    if (a.gap === 0 || Math.sign(a.gap) === Math.sign(b.gap) || b.gap === 0) continue;
+    const sa = signOf(a);
+    const sb = signOf(b);
+    if (sa === 0 || sb === 0 || sa === sb) continue;
     const t = a.gap / (a.gap - b.gap);
     out.push({ x: 10 ** (Math.log10(a.x) + t * (Math.log10(b.x) - Math.log10(a.x))), kind: "observed", within: true, below: a.gap < 0 ? "-" : "+" });
   }
-  if (linear && linear.slope !== 0 && sorted.length) {
+  const slopeClear = linear?.slope_interval ? linear.slope_interval[0] > 0 || linear.slope_interval[1] < 0 : false;
+  if (linear && linear.slope !== 0 && sorted.length && slopeClear) {
     const lx = -linear.intercept / linear.slope;
     if (Number.isFinite(lx) && Math.abs(lx) < 30) {
       const x = 10 ** lx;

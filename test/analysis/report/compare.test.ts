@@ -175,7 +175,7 @@ describe("progression", () => {
         { name: "shuffled", kind: "shuffled" },
       ],
       sizes: SIZES,
-      seeds: [0],
+      seeds: [0, 1],
       loss: linearLoss(delta),
     }),
   );
@@ -193,6 +193,25 @@ describe("progression", () => {
     expect(trend.x).toBeCloseTo(1e5, -1);
     expect(trend.within).toBe(true);
     expect(trend.below).toBe("-");
+  });
+
+  it("calls a sign change only when the gaps' intervals exclude zero", () => {
+    // One seed: no interval on any gap, so no observed sign change (the trend line's is still given).
+    const oneSeed = loadRun(writeSyntheticRun({ curricula: [{ name: "syllabus", kind: "staged", stages: [["early", 0.25], ["late", 1]] }, { name: "shuffled", kind: "shuffled" }], sizes: SIZES, seeds: [0], loss: linearLoss(delta) }));
+    const t1 = runProgression(oneSeed, { y: "curriculum", x: "params", origin: "report" }).trends.find((x) => x.name === "syllabus")!;
+    expect(t1.crossovers.filter((c) => c.kind === "observed")).toEqual([]);
+    // Seeds whose noise swamps a tiny gap: the gap flips sign between sizes, but inside the noise.
+    const noisy = loadRun(
+      writeSyntheticRun({
+        curricula: [{ name: "syllabus", kind: "staged", stages: [["early", 0.25], ["late", 1]] }, { name: "shuffled", kind: "shuffled" }],
+        sizes: SIZES,
+        seeds: [0, 1, 2],
+        loss: (a) => linearLoss(() => 0)(a) + (a.curriculum === "syllabus" ? 0.001 * Math.sign(Math.log10(a.params) - 5.2) : 0) + 0.05 * Math.sin(a.seed * 2.1 + a.params),
+      }),
+    );
+    const t2 = runProgression(noisy, { y: "curriculum", x: "params", origin: "report" }).trends.find((x) => x.name === "syllabus")!;
+    expect(t2.points.some((p) => p.gap > 0) && t2.points.some((p) => p.gap < 0)).toBe(true);
+    expect(t2.crossovers).toEqual([]);
   });
 
   it("ranks stages by what they gained on the reference", () => {

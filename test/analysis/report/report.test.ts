@@ -253,6 +253,9 @@ describe("report hygiene", () => {
     expect(r.markdown).toContain("**power_law(loss ~ params) by curriculum (plan)**");
     const warned = r.analysis.fits.flatMap((f) => f.groups.flatMap((g) => g.fit?.warnings ?? []));
     expect(warned.join("\n")).toContain("only 4 distinct values of params for 3 parameters");
+    // Captions say what is drawn: here no break was fitted and no sign change is clear of the noise.
+    const plot = r.html.slice(r.html.indexOf('id="plot-loss-params"'));
+    expect(plot.slice(0, plot.indexOf("</figure>"))).toMatch(/data-markers="0"[\s\S]*No critical point is drawn/);
     for (const w of warned) expect(r.markdown).toContain(`warning: ${w}`);
   });
 });
