@@ -467,7 +467,7 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
       const pruneOn = exp.prune !== undefined && point.get("prune") !== "off";
       const growth = growOn ? growthFor(exp, size, at, time, rep, where, provisional!) : null;
       const pruning = pruneOn ? pruningFor(exp, at, time, rep, where) : [];
-      const evalPoints = evalPointsFor(exp, at, time, rep, where);
+      const evalPoints = evalPointsFor(exp, at, time, rep, where, (ownStages ?? []).map((st) => st.end));
       const axes: Record<string, string | number> = {};
       for (const [k, v] of point) axes[k] = v;
       const rest = {
@@ -715,8 +715,13 @@ function pruningFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime
 /** More evaluations than this per cell is a mistake in the interval, not a plan. */
 export const MAX_EVAL_POINTS = 10_000;
 
-function evalPointsFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime, rep: Reporter, cell: string): number[] {
+/**
+ * The cell's eval points: the periodic and explicit ones of `evaluate`, every stage boundary (so
+ * a stage's loss is read where it ends, not at the nearest periodic point) and the end.
+ */
+function evalPointsFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime, rep: Reporter, cell: string, stageEnds: readonly number[]): number[] {
   const pts = new Set<number>();
+  for (const end of stageEnds) if (end > 0 && end < time.budget) pts.add(end);
   const ev = exp.evaluate;
   if (ev.every) {
     const step = Math.max(time.tps, durationTokens(ev.every, time.budget, time.tps));
