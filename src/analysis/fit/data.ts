@@ -27,9 +27,20 @@ export function checkCount(n: number, k: number, law: string): void {
   if (n <= k) throw new FitError(`${n} points cannot determine the ${k} parameters of a ${law} fit`, `give at least ${k + 1} points (more for intervals)`);
 }
 
+/** Smallest and largest value, by a loop: spreading a large array into Math.min overflows the stack. */
+export function extent(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 export function checkVaries(name: string, values: readonly number[]): void {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const [lo, hi] = extent(values);
   // A relative spread at rounding level is as flat as exact equality.
   if (hi - lo <= 1e-12 * Math.abs(hi))
     throw new FitError(`${name} is constant (${hi}): there is no trend to fit`, `check that ${name} is the right column`);

@@ -7,7 +7,7 @@
  * 1.5% noise, 20 draws) its worst alpha error was 5.9% against 2.7% for least squares. For the
  * two-term law the difference was small (4.1% against 4.5%), so the paper's choice stands there.
  */
-import { checkColumn, checkCount, checkSizes, checkVaries, correlation, unitsOf } from "./data.js";
+import { checkColumn, checkCount, checkSizes, checkVaries, correlation, extent, unitsOf } from "./data.js";
 import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, predictLog, type LawSpec } from "./engine.js";
 import { fewPoints, intervalProblems, lackOfFit } from "./warnings.js";
 import { lseData, lseModel, lseNatural, lseStarts, MAX_EXPONENT, type LseData } from "./lse.js";
@@ -71,7 +71,7 @@ const NEGLIGIBLE_FLOOR = 1e-3;
 
 /** Whether the data leave the floor E undetermined: the estimate, or its interval's low end, is negligible. */
 function floorUndetermined(spec: LawSpec, E: number, interval: Interval | null): boolean {
-  const smallest = Math.exp(Math.min(...spec.target));
+  const smallest = Math.exp(extent(spec.target)[0]);
   return E < NEGLIGIBLE_FLOOR * smallest || (interval !== null && interval[0] < NEGLIGIBLE_FLOOR * smallest);
 }
 

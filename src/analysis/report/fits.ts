@@ -4,6 +4,7 @@
  * fitting module's parameter intervals and a bootstrap band for plotting. Also the broken power
  * law fits (`breaks`). Every failure becomes a note on its group, never an exception.
  */
+import { extent } from "../fit/data.js";
 import type { AnyFit } from "../fit/types.js";
 import type { EvalRecord, RunData } from "../rundir.js";
 import { formatNumber } from "./svg.js";
@@ -327,8 +328,9 @@ function fitGroup(spec: FitSpec, key: Record<string, string>, points: readonly F
   let curve: { x: number; y: number }[] | null = null;
   let band: Band | null = null;
   if (fit.law !== "chinchilla") {
-    const lo = Math.min(...x) / 1.25;
-    const hi = Math.max(...x) * 1.25;
+    const [xlo, xhi] = extent(x);
+    const lo = xlo / 1.25;
+    const hi = xhi * 1.25;
     const grid = logGrid(lo, hi, 48);
     curve = grid.map((g) => ({ x: g, y: shown(predict(fit, g)) })).filter((p) => Number.isFinite(p.y));
     if (fit.law === "power" && settings.bootstrap > 0 && settings.band !== false) {

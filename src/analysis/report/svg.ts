@@ -197,8 +197,13 @@ export function linearScale(domain: readonly [number, number], range: readonly [
 export function domainOf(values: readonly number[], kind: AxisKind): [number, number] | null {
   const v = values.filter((x) => Number.isFinite(x) && (kind === "linear" || x > 0));
   if (!v.length) return null;
-  let lo = Math.min(...v);
-  let hi = Math.max(...v);
+  // A loop, not Math.min(...v): a plot can hold more points than the stack has frames.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of v) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
   if (kind === "log") {
     if (hi / lo < 1 + 1e-9) return [lo / 1.5, hi * 1.5];
     const pad = (Math.log10(hi) - Math.log10(lo)) * 0.05;

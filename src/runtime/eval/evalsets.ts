@@ -42,8 +42,14 @@ export function packSequences(examples: readonly PoolExample[], count: number, l
 export function sourceSets(heldout: ReadonlyMap<string, readonly PoolExample[]>, count: number, context: number, separator: number): EvalSet[] {
   return [...heldout.keys()].sort().map((name) => {
     const ex = heldout.get(name)!;
-    const ds = ex.map((e) => e.difficulty);
-    return { label: name, sequences: packSequences(ex, count, context + 1, separator, `source:${name}`), lo: Math.min(...ds), hi: Math.max(...ds) };
+    // A loop, not Math.min(...): a source can hold more examples than the stack has frames.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const e of ex) {
+      if (e.difficulty < lo) lo = e.difficulty;
+      if (e.difficulty > hi) hi = e.difficulty;
+    }
+    return { label: name, sequences: packSequences(ex, count, context + 1, separator, `source:${name}`), lo, hi };
   });
 }
 
