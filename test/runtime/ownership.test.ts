@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tinyExperiment } from "./fixtures.js";
 import { alive, allMetrics, cellIds, cellOwnerPid, cgx, checkpointCount, runDirIn, start, waitFor } from "./processes.js";
 
-/** Two cells long enough (several seconds each) to be interfered with mid-training. */
-const BODY = `budget steps 3000
+/** Two cells long enough (a few seconds each) to be interfered with mid-training. */
+const BODY = `budget steps 2000
   control shuffled
   evaluate every 25%`;
 

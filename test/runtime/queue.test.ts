@@ -11,7 +11,7 @@ import { tinyExperiment } from "./fixtures.js";
 import { alive, allMetrics, cellIds, cellOwnerPid, cgx, checkpointCount, runDirIn, start, waitFor, type Running } from "./processes.js";
 import { startRedis, type RedisServer } from "./redis.js";
 
-const BODY = `budget steps 3000
+const BODY = `budget steps 2000
   control shuffled
   evaluate every 25%`;
 
