@@ -6,23 +6,13 @@
 import { readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tinyExperiment } from "./fixtures.js";
-import { alive, allMetrics, cellIds, cellOwnerPid, cgx, checkpointCount, runDirIn, start, waitFor } from "./processes.js";
-
-/** Two cells long enough (a few seconds each) to be interfered with mid-training. */
-const BODY = `budget steps 2000
-  control shuffled
-  evaluate every 25%`;
+import { alive, allMetrics, twoLongCells, cellIds, cellOwnerPid, cgx, checkpointCount, runDirIn, start, waitFor } from "./processes.js";
 
 describe("ownership of a run directory", () => {
   let dir: string;
   let reference: string;
   beforeAll(() => {
-    dir = tinyExperiment(BODY);
-    writeFileSync(join(dir, "exp.cgx"), readFileSync(join(dir, "exp.cgx"), "utf8").replace("seeds 1", "seeds 2"));
-    const one = cgx(dir, "run", "exp.cgx", "--runs", "reference", "--no-report");
-    expect(one.status, one.stderr).toBe(0);
-    reference = allMetrics(join(dir, "reference"));
+    ({ dir, reference } = twoLongCells("reference"));
   }, 240_000);
 
   it("two concurrent cgx run: the second is refused naming the first; the outcome is that of one run", async () => {

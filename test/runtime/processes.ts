@@ -1,8 +1,9 @@
 /** Helpers for tests that run real `cgx run` processes and interfere with them. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers.js";
+import { tinyExperiment } from "./fixtures.js";
 
 export const BIN = join(ROOT, "bin/cgx.js");
 
@@ -80,4 +81,18 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An experiment of two cells long enough (a few seconds each) to be interfered with mid-training,
+ * and the metrics of an untouched local run of it in `referenceRuns`, to compare against.
+ */
+export function twoLongCells(referenceRuns: string): { dir: string; reference: string } {
+  const dir = tinyExperiment(`budget steps 2000
+  control shuffled
+  evaluate every 25%`);
+  writeFileSync(join(dir, "exp.cgx"), readFileSync(join(dir, "exp.cgx"), "utf8").replace("seeds 1", "seeds 2"));
+  const run = cgx(dir, "run", "exp.cgx", "--runs", referenceRuns, "--no-report");
+  if (run.status !== 0) throw new Error(`the reference run failed: ${run.stderr}`);
+  return { dir, reference: allMetrics(join(dir, referenceRuns)) };
 }

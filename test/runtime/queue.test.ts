@@ -4,16 +4,12 @@
  * worker), Redis killed and restarted mid-run, and a cell whose process keeps crashing (failed
  * after its attempts, the others finish). Every result is byte-identical to a local run.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { tinyExperiment } from "./fixtures.js";
-import { alive, allMetrics, cellIds, cellOwnerPid, cgx, checkpointCount, runDirIn, start, waitFor, type Running } from "./processes.js";
+import { alive, allMetrics, twoLongCells, cellIds, cellOwnerPid, cgx, checkpointCount, runDirIn, start, waitFor, type Running } from "./processes.js";
 import { startRedis, type RedisServer } from "./redis.js";
-
-const BODY = `budget steps 2000
-  control shuffled
-  evaluate every 25%`;
 
 /** The parent of a process (a sandboxed cell's worker). */
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
@@ -24,11 +20,7 @@ describe("cells over a Redis queue", () => {
   let redis: RedisServer | undefined;
   const procs: Running[] = [];
   beforeAll(() => {
-    dir = tinyExperiment(BODY);
-    writeFileSync(join(dir, "exp.cgx"), readFileSync(join(dir, "exp.cgx"), "utf8").replace("seeds 1", "seeds 2"));
-    const local = cgx(dir, "run", "exp.cgx", "--runs", "local", "--no-report");
-    expect(local.status, local.stderr).toBe(0);
-    reference = allMetrics(join(dir, "local"));
+    ({ dir, reference } = twoLongCells("local"));
   }, 240_000);
   afterEach(async () => {
     for (const p of procs.splice(0)) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill("SIGKILL");

@@ -181,7 +181,7 @@ export function selectCells(plan: Plan, selectors?: readonly string[]): Cell[] {
 
 /**
  * Takes ownership of a cell (its owner.lock) for `role`, recovering a dead holder's, and clears
- * the temporaries a killed writer left in it. Undefined when a live process holds it.
+ * the temporaries a killed writer left in it; `heldBy` names the live process that holds it instead.
  */
 export function claimCell(runDir: string, cell: Cell, role: string, warn: (message: string) => void): { lock: OwnerLock } | { heldBy: string } {
   const paths = cellPaths(runDir, cell.id);
@@ -199,13 +199,18 @@ export function claimCell(runDir: string, cell: Cell, role: string, warn: (messa
   return { lock: acquired.lock };
 }
 
+/** Records a cell as failed, keeping the step its status last reached. The caller owns the cell. */
+function writeFailed(runDir: string, cell: Cell, backendName: string, message: string): void {
+  const paths = cellPaths(runDir, cell.id);
+  writeStatus(paths, { id: cell.id, label: cell.label, state: "failed", step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: backendName, updated: new Date().toISOString(), message });
+}
+
 /** Marks a cell failed with `message` (used when the cell's own process can no longer say so). */
 export function markCellFailed(runDir: string, cell: Cell, backendName: string, message: string, warn: (message: string) => void): void {
   const claim = claimCell(runDir, cell, "cgx run (marking a cell failed)", warn);
   if ("heldBy" in claim) return;
   try {
-    const paths = cellPaths(runDir, cell.id);
-    writeStatus(paths, { id: cell.id, label: cell.label, state: "failed", step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: backendName, updated: new Date().toISOString(), message });
+    writeFailed(runDir, cell, backendName, message);
   } finally {
     claim.lock.release();
   }
@@ -255,7 +260,7 @@ export async function runOneCell(
       // A cell that cannot train is marked failed with the reason; the rest of the run goes on.
       state = "failed";
       message = (e as Error).message;
-      if (lock.stillOurs()) writeStatus(paths, { id: cell.id, label: cell.label, state, step: readStatus(paths)?.step ?? 0, steps: cell.budget.steps, tokens: 0, backend: backend.name, updated: new Date().toISOString(), message });
+      if (lock.stillOurs()) writeFailed(runDir, cell, backend.name, message);
     }
     onEvent?.({ kind: "cell-end", cell, state, ...(message ? { message } : {}) });
     return message ? { state, message } : { state };
