@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
+import { adviseCommand, type AdviseCommandOptions } from "./commands/advise.js";
 import { checkCommand, compileCommand, explainCommand, planCommand, schemaCommand } from "./commands/compile.js";
 import { fitCommand, type FitCommandOptions } from "./commands/fit.js";
 import { fmtCommand } from "./commands/fmt.js";
@@ -121,14 +122,23 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("fit a scaling law to a CSV or JSON Lines table: parameters with bootstrap intervals")
     .option("--x <col>", "the predictor column (params, tokens, FLOPs)")
     .option("--y <col>", "the response column (a loss)")
-    .option("--law <law>", "power, chinchilla or broken", "power")
-    .option("--x2 <col>", "the second predictor of a Chinchilla law (tokens)")
+    .option("--law <law>", "power, chinchilla, broken or isoflop", "power")
+    .option("--x2 <col>", "the second predictor: tokens for a Chinchilla law, FLOPs for IsoFLOP profiles")
     .option("--max-breaks <n>", "most breaks of a broken power law", "2")
     .option("--bootstrap <n>", "bootstrap replicates for the intervals (0: none)", "200")
     .option("--seed <n>", "seed of the bootstrap", "0")
     .option("--group <col>", "resample rows with equal values of this column together (e.g. a size or cell id)")
     .option("--json", "print the fit as JSON")
     .action((file: string, opts: FitCommandOptions) => setCode(fitCommand(io, file, opts)));
+
+  program
+    .command("advise <run-dir>")
+    .description("the compute-optimal model size, tokens and curriculum for a FLOP budget, from a run that varied the budget")
+    .option("--flops <C>", "the compute budget in FLOPs, e.g. 1e15")
+    .option("--bootstrap <n>", "bootstrap replicates for the intervals", "200")
+    .option("--seed <n>", "seed of the bootstrap", "0")
+    .option("--json", "print the advice as JSON")
+    .action((dir: string, opts: AdviseCommandOptions) => setCode(adviseCommand(io, dir, opts)));
 
   program
     .command("report <run-dir>")

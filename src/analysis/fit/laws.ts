@@ -11,7 +11,7 @@ import { checkColumn, checkCount, checkSizes, checkVaries, correlation, extent, 
 import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, predictLog, type LawSpec } from "./engine.js";
 import { fewPoints, intervalProblems, lackOfFit } from "./warnings.js";
 import { lseData, lseModel, lseNatural, lseStarts, MAX_EXPONENT, type LseData } from "./lse.js";
-import { FitError, type ChinchillaFit, type FitOptions, type Interval, type PowerLawFit } from "./types.js";
+import { FitError, type ChinchillaFit, type FitOptions, type Interval, type ParametricOptimum, type PowerLawFit } from "./types.js";
 
 /** The paper's Huber delta on log loss. */
 export const HUBER_DELTA = 1e-3;
@@ -61,6 +61,9 @@ interface LseResult {
   readonly intervals: Record<string, Interval | null>;
   readonly goodness: PowerLawFit["goodness"];
   readonly warnings: string[];
+  /** Natural parameters (E, then A and alpha per term) of each bootstrap refit. */
+  readonly replicates: readonly (readonly number[])[];
+  readonly tried: number;
 }
 
 /** An exponent below this is a loss that barely moves over the data: a straight line in log x fits as well. */
@@ -117,9 +120,10 @@ function fitLse(predictors: readonly Predictor[], y: readonly number[], yLabel: 
   const names = ["E", ...predictors.flatMap((_, j) => (j === 0 ? ["A", "alpha"] : ["B", "beta"]))];
   const intervals: Record<string, Interval | null> = Object.fromEntries(names.map((k) => [k, null]));
   const replicates = opts.bootstrap ?? 200;
+  let values: number[][] = [];
   if (replicates > 0) {
     const reps = bootstrap(spec, units, replicates, opts.seed ?? 0, [sol.theta, ...seeds]);
-    const values = reps.thetas.map((t) => {
+    values = reps.thetas.map((t) => {
       const r = lseNatural(d, t);
       return [r.E, ...r.terms.flatMap((term) => [term.A, term.alpha])];
     });
@@ -131,7 +135,15 @@ function fitLse(predictors: readonly Predictor[], y: readonly number[], yLabel: 
   // even miss the estimate. What the data say is "from 0 up to": report that.
   const ivE = intervals["E"];
   if (ivE && floorUndetermined(spec, nat.E, ivE)) intervals["E"] = [0, Math.max(ivE[1], nat.E)];
-  return { E: nat.E, terms: nat.terms, intervals, goodness: goodness(spec, sol.theta, loo), warnings: lseWarnings(spec, sol.theta, predictors, yLabel, names, natural, intervals) };
+  return {
+    E: nat.E,
+    terms: nat.terms,
+    intervals,
+    goodness: goodness(spec, sol.theta, loo),
+    warnings: lseWarnings(spec, sol.theta, predictors, yLabel, names, natural, intervals),
+    replicates: values,
+    tried: replicates,
+  };
 }
 
 /** L = E + A x^(-alpha); x is parameters, tokens or FLOPs. */
@@ -175,5 +187,40 @@ export function fitChinchilla(n: readonly number[], d: readonly number[], y: rea
     intervals: { E: get("E"), A: get("A"), alpha: get("alpha"), B: get("B"), beta: get("beta") },
     goodness: r.goodness,
     warnings: r.warnings,
+    optimal: parametricOptimum(tn, td, r.replicates, r.tried),
+  };
+}
+
+/** ln G and a of the compute-optimal allocation of L = E + A/N^alpha + B/D^beta (types.ts ParametricOptimum). */
+function allocation(A: number, alpha: number, B: number, beta: number): { lnG: number; a: number } {
+  return { lnG: (Math.log(alpha * A) - Math.log(beta * B)) / (alpha + beta), a: beta / (alpha + beta) };
+}
+
+function parametricOptimum(n: { A: number; alpha: number }, d: { A: number; alpha: number }, replicates: readonly (readonly number[])[], tried: number): ParametricOptimum {
+  const est = allocation(n.A, n.alpha, d.A, d.alpha);
+  const draws = replicates.map((v) => {
+    const r = allocation(v[1]!, v[2]!, v[3]!, v[4]!);
+    return [r.lnG, r.a] as const;
+  });
+  return {
+    a: est.a,
+    b: 1 - est.a,
+    G: Math.exp(est.lnG),
+    intervals: {
+      a: percentileInterval(
+        draws.map((x) => x[1]),
+        tried,
+      ),
+      b: percentileInterval(
+        draws.map((x) => 1 - x[1]),
+        tried,
+      ),
+      G: percentileInterval(
+        draws.map((x) => Math.exp(x[0])),
+        tried,
+      ),
+    },
+    draws,
+    tried,
   };
 }

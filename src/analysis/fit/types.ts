@@ -72,6 +72,81 @@ export interface ChinchillaFit {
   readonly intervals: { readonly [K in "E" | "A" | "alpha" | "B" | "beta"]: Interval | null };
   readonly goodness: Goodness;
   readonly warnings: readonly string[];
+  /**
+   * The compute-optimal allocation the law implies (Hoffmann et al. 2022, approach 3): minimising
+   * L(N, D) under C = kappa N D gives N_opt = G (C/kappa)^a and D_opt = (C/kappa)^b / G, with
+   * a = beta/(alpha+beta), b = alpha/(alpha+beta), G = (alpha A / (beta B))^(1/(alpha+beta)).
+   */
+  readonly optimal: ParametricOptimum;
+}
+
+export interface ParametricOptimum {
+  readonly a: number;
+  readonly b: number;
+  readonly G: number;
+  readonly intervals: { readonly a: Interval | null; readonly b: Interval | null; readonly G: Interval | null };
+  /** Bootstrap draws of (ln G, a), for frontiers at any kappa (frontier.ts). */
+  readonly draws: readonly (readonly [number, number])[];
+  readonly tried: number;
+}
+
+/** A compute-optimal frontier y_opt(C) = k C^exponent (frontier.ts). */
+export interface PowerFrontier {
+  readonly k: number;
+  readonly exponent: number;
+  readonly intervals: { readonly k: Interval | null; readonly exponent: Interval | null };
+  /** Bootstrap draws of (ln k, exponent): intervals of predictions and of differences. */
+  readonly draws: readonly (readonly [number, number])[];
+  readonly tried: number;
+}
+
+/** One compute budget of an IsoFLOP design: loss against log model size, a parabola, its minimum. */
+export interface IsoFlopBudget {
+  /** The budget: the geometric mean of the FLOPs of its points (within 10% of each other). */
+  readonly flops: number;
+  readonly points: number;
+  readonly sizes: number;
+  /** Smallest and largest model size trained at this budget. */
+  readonly range: readonly [number, number];
+  /** Smallest and largest size fitted: the WINDOW sizes around the lowest loss (isoflop.ts), or all. */
+  readonly window: readonly [number, number];
+  /** L = c0 + c1 ln N + c2 (ln N)^2; null with fewer than 3 sizes. */
+  readonly parabola: { readonly c0: number; readonly c1: number; readonly c2: number } | null;
+  /** The parabola's minimum; null when it curves down (no minimum). */
+  readonly n_opt: number | null;
+  readonly d_opt: number | null;
+  readonly loss_opt: number | null;
+  readonly intervals: { readonly n_opt: Interval | null; readonly loss_opt: Interval | null };
+  /** Whether the minimum lies between the smallest and largest size. */
+  readonly inside: boolean;
+  readonly warnings: readonly string[];
+}
+
+/** Hoffmann et al.'s approach 2: IsoFLOP profiles, and the frontier through their minima. */
+export interface IsoFlopFit {
+  readonly law: "isoflop";
+  readonly budgets: readonly IsoFlopBudget[];
+  /** N_opt = k C^a over the budgets with a minimum; null with fewer than two. */
+  readonly n_opt: PowerFrontier | null;
+  /** D_opt = k C^b. */
+  readonly d_opt: PowerFrontier | null;
+  /** The minimum loss, as a power of C (for interpolation between budgets, not a law). */
+  readonly loss_opt: PowerFrontier | null;
+  readonly flops_range: readonly [number, number];
+  /** How D_opt was found: from a tokens column, or as C / (6 N). */
+  readonly tokens_from: "column" | "6ND";
+  readonly warnings: readonly string[];
+}
+
+/** Hoffmann et al.'s approach 1: the lowest loss reached at each compute over all training curves. */
+export interface EnvelopeFit {
+  readonly law: "envelope";
+  /** The envelope: at each compute on a log grid, the curve with the lowest loss there. */
+  readonly points: readonly { readonly flops: number; readonly params: number; readonly tokens: number; readonly loss: number }[];
+  readonly n_opt: PowerFrontier | null;
+  readonly d_opt: PowerFrontier | null;
+  readonly flops_range: readonly [number, number];
+  readonly warnings: readonly string[];
 }
 
 export interface Break {
@@ -103,6 +178,7 @@ export interface BrokenFit {
 }
 
 export type AnyFit = PowerLawFit | ChinchillaFit | BrokenFit;
+export type OptimumFit = IsoFlopFit | EnvelopeFit;
 
 /** Degenerate input: fewer points than parameters, flat or non-finite data, one size only. */
 export class FitError extends Error {

@@ -10,6 +10,8 @@ import { type Comparison, type CompareSpec, runCompare } from "./compare.js";
 import { curricula, curriculumOf, finalEval, stagesOf, variedAxes, type XKind } from "./cells.js";
 import type { Fitter } from "./fitter.js";
 import { type FitAnalysis, fitId, type FitSpec, runFit } from "./fits.js";
+import { advise, type Advice } from "./advice.js";
+import { type OptimalAnalysis, runOptimal } from "./optimal.js";
 import { type Progression, type ProgressionSpec, runProgression } from "./progression.js";
 import { stageTable, type StageTable } from "./stages.js";
 import { formatNumber } from "./svg.js";
@@ -68,6 +70,10 @@ export interface Analysis {
   readonly comparisons: readonly Comparison[];
   readonly stages: StageTable;
   readonly progression: readonly Progression[];
+  /** Compute-optimal frontiers per curriculum (three approaches) and how curricula shift them. */
+  readonly optimal: OptimalAnalysis;
+  /** What to train at ten times the largest budget trained; null without a frontier. */
+  readonly advice: Advice | null;
   /** Final task accuracy per task, setting and size (and per difficulty level). */
   readonly tasks: TaskAccuracy;
   /** Growth, pruning and other events recorded in metrics.jsonl. */
@@ -197,6 +203,11 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
   if (!progSpecs.some((p) => p.y === "stage") && hasStages && names.length > 1) progSpecs.push({ y: "stage", x: "params", origin: "report" });
   const progression = progSpecs.map((p) => runProgression(run, p));
 
+  // Compute-optimal frontiers, and advice one decade beyond the largest budget.
+  const optimal = runOptimal(run, settings);
+  const largest = Math.max(...optimal.groups.map((g) => g.flops_range[1]));
+  const advice = optimal.groups.length && Number.isFinite(largest) ? advise(optimal, 10 * largest) : null;
+
   return {
     format: ANALYSIS_FORMAT,
     version: ANALYSIS_VERSION,
@@ -213,6 +224,8 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
     comparisons,
     stages,
     progression,
+    optimal,
+    advice,
     tasks: taskAccuracy(run),
     events: run.cells.flatMap((c) =>
       c.events.map((e) => ({ cell: c.cell.label, step: e.step, tokens: e.tokens ?? (e.step !== null ? e.step * c.cell.budget.tokens_per_step : null), name: e.name, detail: e.detail })),
@@ -221,7 +234,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
   };
 }
 
-/** JSON with non-finite numbers as null (JSON has no NaN or Infinity). */
+/** JSON with non-finite numbers as null (JSON has no NaN or Infinity), without bootstrap draws (kept for in-process comparisons only). */
 export function analysisJson(a: Analysis): string {
-  return JSON.stringify(a, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
+  return JSON.stringify(a, (k, v: unknown) => (k === "draws" ? undefined : typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
 }

@@ -3,7 +3,9 @@
  * laws' formulas. The report takes a Fitter so its tests can run without the fitting module's
  * cost; `defaultFitter` (fitter-default.ts) wraps src/analysis/fit/index.ts.
  */
-import type { AnyFit, BrokenFit, ChinchillaFit, FitOptions, PowerLawFit } from "../fit/types.js";
+import type { Curve } from "../fit/envelope.js";
+import type { IsoFlopOptions } from "../fit/isoflop.js";
+import type { AnyFit, BrokenFit, ChinchillaFit, EnvelopeFit, FitOptions, IsoFlopFit, PowerLawFit } from "../fit/types.js";
 import { FitError } from "../fit/types.js";
 import { quantile, SeededRandom } from "../stats.js";
 
@@ -11,6 +13,8 @@ export interface Fitter {
   powerLaw(x: readonly number[], y: readonly number[], opts: FitOptions): PowerLawFit;
   chinchilla(n: readonly number[], d: readonly number[], y: readonly number[], opts: FitOptions): ChinchillaFit;
   broken(x: readonly number[], y: readonly number[], opts: FitOptions & { readonly maxBreaks: number }): BrokenFit;
+  isoflop(params: readonly number[], flops: readonly number[], loss: readonly number[], opts: IsoFlopOptions): IsoFlopFit;
+  envelope(curves: readonly Curve[], opts: { readonly bootstrap?: number; readonly seed?: number }): EnvelopeFit;
 }
 
 /** The fitted law at x (and x2, the second predictor of a Chinchilla law). */

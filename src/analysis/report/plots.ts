@@ -5,9 +5,12 @@ import type { Analysis } from "./analyze.js";
 import type { Cell } from "../../plan/types.js";
 import { curricula, curriculumOf, sizesOf, stagesOf, variedAxes } from "./cells.js";
 import type { FitAnalysis } from "./fits.js";
+import { optimalPlots } from "./optimal-plots.js";
 import type { Crossover } from "./progression.js";
 import type { TaskSizeRow } from "./tasks.js";
-import { color, formatNumber, type Marker, type PlotSpec, type Series } from "./svg.js";
+import { color, formatNumber, plotId, type Marker, type PlotSpec, type Series } from "./svg.js";
+
+export { plotId };
 
 /** The sign changes worth marking: those observed between measured sizes, else the trend's if inside the measured range. */
 function shownCrossovers(cs: readonly Crossover[]): Crossover[] {
@@ -15,9 +18,6 @@ function shownCrossovers(cs: readonly Crossover[]): Crossover[] {
   return observed.length ? observed : cs.filter((c) => c.kind === "trend" && c.within);
 }
 
-export function plotId(s: string): string {
-  return s.replace(/[^A-Za-z0-9_-]+/g, "-");
-}
 
 /** One colour per curriculum, stable across plots. */
 function palette(run: RunData): (name: string) => string {
@@ -423,6 +423,7 @@ export function reportPlots(run: RunData, a: Analysis): PlotSpec[] {
     comparePlot(a, true),
     stagePlot(a),
     progressionPlot(a),
+    ...optimalPlots(a.optimal),
     ...(a.tasks.present ? [accuracyPlot(a), accuracyLevelPlot(a)] : []),
     ...trainPlots(run),
     pacingPlot(run),

@@ -83,6 +83,11 @@ export interface PlotSpec {
 /** Okabe-Ito, colour-blind safe. */
 export const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
 
+/** A plot id usable as an HTML id: runs of other characters become "-". */
+export function plotId(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]+/g, "-");
+}
+
 export function color(i: number): string {
   return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { fitBroken, fitChinchilla, fitPowerLaw, FitError, type AnyFit, type Interval } from "../../analysis/fit/index.js";
+import { fitBroken, fitChinchilla, fitIsoFlop, fitPowerLaw, FitError, type AnyFit, type Interval, type IsoFlopFit } from "../../analysis/fit/index.js";
 import { groupColumn, numericColumn, readTable, TableError, type Table } from "../../analysis/fit/table.js";
 import { type Io, UserError } from "../io.js";
 import { table } from "../table.js";
@@ -23,7 +23,7 @@ export interface FitCommandOptions {
   readonly group?: string;
 }
 
-const LAWS = ["power", "chinchilla", "broken"] as const;
+const LAWS = ["power", "chinchilla", "broken", "isoflop"] as const;
 type Law = (typeof LAWS)[number];
 
 function wholeNumber(name: string, value: string | number | undefined, fallback: number, min: number): number {
@@ -73,7 +73,8 @@ export function fitCommand(io: Io, file: string, opts: FitCommandOptions): numbe
   if (!LAWS.includes(law)) throw new UserError(`unknown law \`${opts.law}\``, `use one of: ${LAWS.join(", ")}`);
   if (!opts.x || !opts.y) throw new UserError("give the columns to fit with --x COL and --y COL", "e.g. cgx fit runs.csv --x params --y loss");
   if (law === "chinchilla" && !opts.x2) throw new UserError("a Chinchilla fit needs the tokens column as --x2 COL", "e.g. --x params --x2 tokens --y loss");
-  if (law !== "chinchilla" && opts.x2) throw new UserError(`--x2 is only for --law chinchilla`);
+  if (law === "isoflop" && !opts.x2) throw new UserError("an IsoFLOP fit needs the FLOPs column as --x2 COL", "e.g. --x params --x2 flops --y loss");
+  if (law !== "chinchilla" && law !== "isoflop" && opts.x2) throw new UserError(`--x2 is only for --law chinchilla and --law isoflop`);
   const bootstrap = wholeNumber("bootstrap", opts.bootstrap, 200, 0);
   const seed = wholeNumber("seed", opts.seed, 0, 0);
   const maxBreaks = wholeNumber("max-breaks", opts.maxBreaks, 2, 0);
@@ -92,16 +93,24 @@ export function fitCommand(io: Io, file: string, opts: FitCommandOptions): numbe
   }
   const base = { bootstrap, seed, ...(groups ? { groups } : {}), labels: { x: opts.x, x2: opts.x2 ?? "x2", y: opts.y } };
 
-  let fit: AnyFit;
+  let fit: AnyFit | IsoFlopFit;
   try {
-    fit = law === "power" ? fitPowerLaw(x, y, base) : law === "chinchilla" ? fitChinchilla(x, x2, y, base) : fitBroken(x, y, { ...base, maxBreaks });
+    fit =
+      law === "power"
+        ? fitPowerLaw(x, y, base)
+        : law === "chinchilla"
+          ? fitChinchilla(x, x2, y, base)
+          : law === "isoflop"
+            ? fitIsoFlop(x, x2, y, { bootstrap, seed })
+            : fitBroken(x, y, { ...base, maxBreaks });
   } catch (e) {
     if (e instanceof FitError) throw new UserError(`${display}: cannot fit a ${law} law: ${e.message}`, e.help);
     throw e;
   }
   const input = { file: display, x: opts.x, ...(opts.x2 ? { x2: opts.x2 } : {}), y: opts.y, rows: t.rows.length, bootstrap, seed, ...(opts.group ? { group: opts.group } : {}) };
-  if (opts.json) io.out(JSON.stringify({ ...fit, input }, null, 2) + "\n");
-  else io.out(render(fit, input));
+  // Bootstrap draws serve in-process comparisons; a table of them is noise to a reader.
+  if (opts.json) io.out(JSON.stringify({ ...fit, input }, (k, v: unknown) => (k === "draws" ? undefined : v), 2) + "\n");
+  else io.out(fit.law === "isoflop" ? renderIsoFlop(fit, input) : render(fit, input));
   return 0;
 }
 
@@ -120,6 +129,20 @@ const FORMULAS: Record<AnyFit["law"], string> = {
   chinchilla: "L = E + A / N^alpha + B / D^beta",
   broken: "y = a + b x^(-c0) prod_i (1 + (x/d_i)^(1/f_i))^(-c_i f_i)",
 };
+
+function renderIsoFlop(fit: IsoFlopFit, input: { file: string; x: string; x2?: string; y: string; rows: number; bootstrap: number }): string {
+  let out = `IsoFLOP profiles: ${input.y} on ${input.x} at each budget of ${input.x2} (${input.rows} points, ${fit.budgets.length} budgets, ${input.bootstrap} bootstrap resamples)\n  L = c0 + c1 ln N + c2 (ln N)^2 per budget; N_opt = k C^a, D_opt = k' C^b through the minima (D = C / 6N)\n\n`;
+  out += table(
+    ["budget", "points", "sizes", "N_opt", "95% interval", "D_opt", "loss at N_opt", "95% interval"],
+    fit.budgets.map((b) => [num(b.flops), String(b.points), String(b.sizes), b.n_opt === null ? (b.parabola ? "no minimum" : "too few sizes") : `${num(b.n_opt)}${b.inside ? "" : " (outside)"}`, interval(b.intervals.n_opt), b.d_opt === null ? "-" : num(b.d_opt), b.loss_opt === null ? "-" : num(b.loss_opt), interval(b.intervals.loss_opt)]),
+    new Set([0, 1, 2, 3, 4, 5, 6, 7]),
+  );
+  out += "\n";
+  const row = (name: string, f: IsoFlopFit["n_opt"]) => [name, f ? num(f.exponent) : "-", f ? interval(f.intervals.exponent) : "-", f ? num(f.k) : "-"];
+  out += table(["frontier", "exponent", "95% interval", "k"], [row("N_opt = k C^a", fit.n_opt), row("D_opt = k C^b", fit.d_opt)], new Set([1, 2, 3]));
+  for (const w of fit.warnings) out += `warning: ${w}\n`;
+  return out;
+}
 
 function render(fit: AnyFit, input: { file: string; x: string; x2?: string; y: string; rows: number; bootstrap: number }): string {
   const on = fit.law === "chinchilla" ? `${input.x} and ${input.x2}` : input.x;

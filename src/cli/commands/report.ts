@@ -2,7 +2,8 @@
 import { relative, resolve } from "node:path";
 import { defaultFitter } from "../../analysis/report/fitter-default.js";
 import { type Fitter, writeReport } from "../../analysis/report/index.js";
-import { findRunDirs, RunDirError } from "../../analysis/rundir.js";
+import { RunDirError } from "../../analysis/rundir.js";
+import { oneRunDir, wholeNumber } from "../args.js";
 import { type Io, UserError } from "../io.js";
 
 export interface ReportCommandOptions {
@@ -11,23 +12,10 @@ export interface ReportCommandOptions {
   readonly seed?: string;
 }
 
-function wholeNumber(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a whole number of 0 or more, got \`${v}\``);
-  return n;
-}
-
 export function reportCommand(io: Io, dir: string, opts: ReportCommandOptions, fitter: Fitter = defaultFitter): number {
-  const target = resolve(io.cwd, dir);
   const bootstrap = wholeNumber("--bootstrap", opts.bootstrap, 200);
   const seed = wholeNumber("--seed", opts.seed, 0);
-  const found = findRunDirs(target);
-  if (!found.length) throw new UserError(`\`${dir}\` holds no plan.lock.json`, "give the run directory `cgx run` printed, like runs/EXPERIMENT/HASH");
-  if (found.length > 1) {
-    throw new UserError(`\`${dir}\` holds ${found.length} run directories`, `give one of them: ${found.map((f) => relative(io.cwd, f) || f).join(", ")}`);
-  }
-  const runDir = found[0]!;
+  const runDir = oneRunDir(io, dir);
   const outDir = opts.out ? resolve(io.cwd, opts.out) : runDir;
   let written;
   try {

@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrokenFit, ChinchillaFit, FitOptions, PowerLawFit } from "../../../src/analysis/fit/types.js";
+import { fitEnvelope } from "../../../src/analysis/fit/envelope.js";
+import { fitIsoFlop } from "../../../src/analysis/fit/isoflop.js";
 import { FitError } from "../../../src/analysis/fit/types.js";
 import type { Fitter } from "../../../src/analysis/report/fitter.js";
 import type { Cell, Plan, PlanAnalysis, PlanCurriculum } from "../../../src/plan/types.js";
@@ -44,6 +46,8 @@ export interface SynthOptions {
   readonly sizes: readonly (readonly [string, number])[];
   readonly seeds: readonly number[];
   readonly budget?: number;
+  /** FLOP budgets: every (curriculum, size, seed) is trained at each (an IsoFLOP design, axis `budget`); overrides `budget`. */
+  readonly flopBudgets?: readonly number[];
   readonly tokensPerStep?: number;
   readonly evals?: number;
   readonly buckets?: number;
@@ -84,60 +88,62 @@ export function taskRecords(o: SynthOptions, a: Omit<AccuracyArgs, "task" | "lev
 }
 
 export function syntheticPlan(o: SynthOptions): Plan {
-  const budget = o.budget ?? 400_000;
   const tps = o.tokensPerStep ?? 1000;
-  const steps = Math.round(budget / tps);
   const nEval = o.evals ?? 8;
-  const points = Array.from({ length: nEval }, (_, i) => Math.round(((i + 1) * steps) / nEval) * tps);
   const cells: Cell[] = [];
   for (const cur of o.curricula) {
     for (const [size, params] of o.sizes) {
-      for (const seed of o.seeds) {
-        const curriculum: PlanCurriculum =
-          cur.kind === "staged"
-            ? {
-                name: cur.name,
-                kind: "staged",
-                stages: (cur.stages ?? [["all", 1]]).map(([name, frac], i, all) => ({
-                  name,
-                  start: i === 0 ? 0 : Math.round(all[i - 1]![1] * steps) * tps,
-                  end: Math.round(frac * steps) * tps,
-                  mixture: [{ source: "text", weight: 1 }],
-                  filters: [],
-                  order: "shuffled",
-                })),
-              }
-            : { name: cur.name, kind: "shuffled", metric: { kind: "length" }, mixture: null, filters: [] };
-        const index = cells.length;
-        cells.push({
-          id: `c${String(index).padStart(3, "0")}${cur.name.slice(0, 3)}`,
-          index,
-          label: `${cur.name}/${size}/s${seed}`,
-          seed,
-          axes: { curriculum: cur.name },
-          size,
-          model: { layers: 2, width: 32, heads: 2, mlp: 4, vocab: 256, context: 32, params, params_total: params + 9000, flops_per_token: 6 * params },
-          budget: { tokens: steps * tps, steps, tokens_per_step: tps, flops: 6 * params * steps * tps, stop_on: "tokens" },
-          curriculum,
-          train: {
-            optimizer: { kind: "adamw", lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1, momentum: 0 },
-            schedule: { kind: "cosine", warmup: tps * 2, min_lr: 0.1 },
-            batch: 8,
-            clip: 1,
-          },
-          growth: null,
-          pruning: [],
-          eval: {
-            points,
-            loss_by: [{ kind: "source" }, ...(o.buckets ? [{ kind: "difficulty_bucket" as const, buckets: o.buckets }] : [])],
-            tasks: (o.tasks ?? []).map((key) => {
-              const [, task = key, split = "heldout"] = /^(.*?)(?: on (\S+))?$/.exec(key) ?? [];
-              const dot = task.lastIndexOf(".");
-              return { source: task.slice(0, dot), mode: task.slice(dot + 1), split };
-            }),
-            samples: 16,
-          },
-        });
+      for (const flopBudget of o.flopBudgets ?? [null]) {
+        const budget = flopBudget === null ? (o.budget ?? 400_000) : flopBudget / (6 * params);
+        const steps = Math.max(1, Math.round(budget / tps));
+        const points = Array.from({ length: nEval }, (_, i) => Math.round(((i + 1) * steps) / nEval) * tps);
+        for (const seed of o.seeds) {
+          const curriculum: PlanCurriculum =
+            cur.kind === "staged"
+              ? {
+                  name: cur.name,
+                  kind: "staged",
+                  stages: (cur.stages ?? [["all", 1]]).map(([name, frac], i, all) => ({
+                    name,
+                    start: i === 0 ? 0 : Math.round(all[i - 1]![1] * steps) * tps,
+                    end: Math.round(frac * steps) * tps,
+                    mixture: [{ source: "text", weight: 1 }],
+                    filters: [],
+                    order: "shuffled",
+                  })),
+                }
+              : { name: cur.name, kind: "shuffled", metric: { kind: "length" }, mixture: null, filters: [] };
+          const index = cells.length;
+          cells.push({
+            id: `c${String(index).padStart(3, "0")}${cur.name.slice(0, 3)}`,
+            index,
+            label: `${cur.name}/${size}${flopBudget === null ? "" : `/budget=${flopBudget.toExponential()}`}/s${seed}`,
+            seed,
+            axes: { curriculum: cur.name, ...(flopBudget === null ? {} : { budget: flopBudget }) },
+            size,
+            model: { layers: 2, width: 32, heads: 2, mlp: 4, vocab: 256, context: 32, params, params_total: params + 9000, flops_per_token: 6 * params },
+            budget: { tokens: steps * tps, steps, tokens_per_step: tps, flops: 6 * params * steps * tps, stop_on: "tokens" },
+            curriculum,
+            train: {
+              optimizer: { kind: "adamw", lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1, momentum: 0 },
+              schedule: { kind: "cosine", warmup: tps * 2, min_lr: 0.1 },
+              batch: 8,
+              clip: 1,
+            },
+            growth: null,
+            pruning: [],
+            eval: {
+              points,
+              loss_by: [{ kind: "source" }, ...(o.buckets ? [{ kind: "difficulty_bucket" as const, buckets: o.buckets }] : [])],
+              tasks: (o.tasks ?? []).map((key) => {
+                const [, task = key, split = "heldout"] = /^(.*?)(?: on (\S+))?$/.exec(key) ?? [];
+                const dot = task.lastIndexOf(".");
+                return { source: task.slice(0, dot), mode: task.slice(dot + 1), split };
+              }),
+              samples: 16,
+            },
+          });
+        }
       }
     }
   }
@@ -270,4 +276,7 @@ export const testFitter: Fitter = {
       goodness: { n: y.length, r2: 0.9, rmse_log: 0.01, loo_mae_log: null },
     };
   },
+  // The compute-optimal approaches are cheap: the real ones.
+  isoflop: (n, c, y, opts) => fitIsoFlop(n, c, y, opts),
+  envelope: (curves, opts) => fitEnvelope(curves, opts),
 };
