@@ -39,7 +39,34 @@ function userError(f: () => unknown): UserError {
   throw new Error("expected a UserError");
 }
 
+/** IsoFLOP rows: 7 sizes at each of 3 budgets around the planted Chinchilla law's optimum, D = C / 6N. */
+function isoflopCsv(): { csv: string; a: number } {
+  const a = 0.28 / (0.34 + 0.28);
+  const G = ((0.34 * 406.4) / (0.28 * 410.7)) ** (1 / 0.62);
+  const rows = [1e18, 1e19, 1e20].flatMap((c) => logspace((G * (c / 6) ** a) / 8, G * (c / 6) ** a * 8, 7).map((n) => `${n},${c},${chinchillaLaw(n, c / (6 * n)) * (1 + 0.002 * Math.sin(n))}`));
+  return { csv: "params,flops,loss\n" + rows.join("\n") + "\n", a };
+}
+
 describe("cgx fit", () => {
+  it("--law isoflop prints the per-budget optima and the exponents a and b (table and JSON)", () => {
+    const { csv, a } = isoflopCsv();
+    const dir = scratch({ "iso.csv": csv });
+    const t = run(dir, "iso.csv", { x: "params", x2: "flops", y: "loss", law: "isoflop", bootstrap: "50" });
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/IsoFLOP profiles: loss on params at each budget of flops \(21 points, 3 budgets/);
+    expect(t.out).toMatch(/N_opt = k C\^a/);
+    expect(t.out).toMatch(/D_opt = k C\^b/);
+    const j = JSON.parse(run(dir, "iso.csv", { x: "params", x2: "flops", y: "loss", law: "isoflop", bootstrap: "50", json: true }).out);
+    expect(j.law).toBe("isoflop");
+    expect(j.budgets).toHaveLength(3);
+    expect(Math.abs(j.n_opt.exponent - a)).toBeLessThan(0.02);
+    expect(j.d_opt.exponent).toBeCloseTo(1 - j.n_opt.exponent, 6);
+    expect(j.n_opt.intervals.exponent).toHaveLength(2);
+    expect(j.n_opt.draws).toBeUndefined();
+    const noFlops = userError(() => run(dir, "iso.csv", { x: "params", y: "loss", law: "isoflop" }));
+    expect(noFlops.message).toMatch(/FLOPs column as --x2/);
+  });
+
   it("prints a power-law fit as JSON with E, A, alpha and their intervals", () => {
     const dir = scratch({ "runs.csv": POWER_CSV });
     const r = run(dir, "runs.csv", { x: "params", y: "loss", law: "power", json: true, bootstrap: "30", seed: "1", group: "cell" });
