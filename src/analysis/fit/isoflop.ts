@@ -155,7 +155,12 @@ export function fitIsoFlop(params: readonly number[], flops: readonly number[], 
   };
 
   const minima = profiles.map((p) => (p.q ? minimumOf(p.q) : null));
-  const used = minima.flatMap((m, b) => (m ? [b] : []));
+  // The frontier goes through minima inside the sizes fitted: an extrapolated one says where the parabola points, not where the optimum is.
+  const within = (b: number) => {
+    const m = minima[b];
+    return m !== null && m !== undefined && m.lnN >= Math.min(...profiles[b]!.lnN) && m.lnN <= Math.max(...profiles[b]!.lnN);
+  };
+  const used = minima.flatMap((m, b) => (m && within(b) ? [b] : []));
   const frontiers = (mins: readonly ({ lnN: number; loss: number } | null)[], which: readonly number[]) => {
     const c = which.map((b) => budgetFlops[b]!);
     return {
@@ -228,7 +233,7 @@ export function fitIsoFlop(params: readonly number[], flops: readonly number[], 
     if (!p.q) own.push(`${at}: only ${sizes.length} model size${sizes.length === 1 ? "" : "s"}, too few for a profile (3 needed)`);
     else if (!m) own.push(`${at}: the loss does not curve up on both sides of any size (the parabola has no minimum): the sizes trained do not bracket the optimum`);
     const inside = m !== null && m !== undefined && m.lnN >= Math.log(window[0]) && m.lnN <= Math.log(window[1]);
-    if (m && !inside) own.push(`${at}: the optimum (N = ${fmt(Math.exp(m.lnN))}) lies outside the sizes fitted (${fmt(window[0])} to ${fmt(window[1])}): it is extrapolated`);
+    if (m && !inside) own.push(`${at}: the optimum (N = ${fmt(Math.exp(m.lnN))}) lies outside the sizes fitted (${fmt(window[0])} to ${fmt(window[1])}): it is extrapolated, and left out of the frontier`);
     else if (m && sizes.length > 3) {
       // The lowest loss at the smallest or largest size: the optimum is probably not bracketed, whatever the parabola says.
       const lowest = p.all.reduce((b, i) => (loss[i]! < loss[b]! ? i : b), p.all[0]!);
@@ -255,7 +260,7 @@ export function fitIsoFlop(params: readonly number[], flops: readonly number[], 
   let nOpt: PowerFrontier | null = null;
   let dOptF: PowerFrontier | null = null;
   let lOpt: PowerFrontier | null = null;
-  if (used.length < 2) warnings.push(`only ${used.length} budget${used.length === 1 ? " has" : "s have"} a minimum: no frontier (N_opt against C needs two or more budgets)`);
+  if (used.length < 2) warnings.push(`only ${used.length} budget${used.length === 1 ? " has" : "s have"} a minimum within its sizes: no frontier (N_opt against C needs two or more budgets)`);
   else {
     const f = frontiers(minima, used);
     if (f.n) nOpt = powerFrontier(f.n, draws.n, tried);
