@@ -96,7 +96,7 @@ export function optimalSection(o: OptimalAnalysis, advice: Advice | null): Secti
     title: "Compute-optimal frontier",
     intro: o.ran
       ? [
-          "Hoffmann et al. 2022's three approaches per group: (1) the lowest loss reached at each compute over all training curves; (2) IsoFLOP profiles, a parabola in ln N per FLOP budget whose minimum is N_opt(C); (3) the parametric law L = E + A/N^alpha + B/D^beta, whose optimum under C = kappa·N·D is N_opt ∝ C^(beta/(alpha+beta)). Each frontier is a line in log-log through its optima; brackets are 95% bootstrap intervals (approach 1: resampling runs; 2: residuals within each budget; 3: runs). A curriculum shifts the frontier when the interval of its difference from the baseline excludes no change.",
+          "Hoffmann et al. 2022's three approaches per group: (1) the lowest loss reached at each compute over all training curves; (2) IsoFLOP profiles, a parabola in ln N per FLOP budget whose minimum is N_opt(C); (3) the parametric law L = E + A/N^alpha + B/D^beta, whose optimum under C = kappa·N·D is N_opt ∝ C^(beta/(alpha+beta)). Each frontier is a line in log-log through its optima; brackets are 95% bootstrap intervals (approach 1: resampling runs; 2: redrawing each run's loss with the residual noise pooled over budgets; 3: resampling runs). A curriculum shifts the frontier when the interval of its difference from the baseline excludes no change.",
         ]
       : [],
     tables,
