@@ -1,9 +1,11 @@
 /** Shared test helpers. */
 import { readdirSync, readFileSync } from "node:fs";
+import { expect } from "vitest";
 import { join } from "node:path";
 import { compile } from "../src/compiler/index.js";
 import { renderDiagnostics } from "../src/compiler/diagnostics.js";
 import type { Io } from "../src/cli/io.js";
+import type { Cell } from "../src/plan/types.js";
 
 export const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -19,6 +21,36 @@ export function exampleFiles(): { name: string; path: string; text: string }[] {
 export function diagnose(text: string, file = "input.cgx"): string {
   const r = compile(text);
   return renderDiagnostics(r.diagnostics, file, r.index);
+}
+
+/**
+ * A small experiment for compiler tests, with `body` spliced in: two builtin sources (`a`, `b`),
+ * context 64, and the given `models` and `train` blocks. With `batch 16` one step is 1024 tokens.
+ */
+export function smallExperiment(body: string, models: string, train = "batch 16"): string {
+  return `experiment t {
+  data {
+    context 64
+    source a = builtin("gutenberg.children")
+    source b = builtin("gutenberg.adult")
+  }
+  models { ${models} }
+  train { ${train} }
+  ${body}
+}
+`;
+}
+
+/** The cells of a text that must compile without diagnostics. */
+export function compiledCells(text: string): Cell[] {
+  const r = compile(text);
+  expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
+  return [...r.plan!.cells];
+}
+
+/** Every diagnostic of a text, as `CODE message`. */
+export function diagnosticLines(text: string): string[] {
+  return compile(text).diagnostics.map((d) => `${d.code} ${d.message}`);
 }
 
 /** An in-memory Io for running CLI commands inside a test. */

@@ -191,9 +191,15 @@ export interface ShapeDecl {
   readonly span: Span;
 }
 
-export type SizeGrid =
-  | { readonly kind: "log"; readonly min: Spanned<number>; readonly max: Spanned<number>; readonly count: Spanned<number>; readonly span: Span }
-  | { readonly kind: "list"; readonly values: readonly Spanned<number>[]; readonly span: Span };
+/** `log(MIN..MAX, COUNT)`: COUNT points evenly spaced in log space, ends included. */
+export interface LogGrid {
+  readonly min: Spanned<number>;
+  readonly max: Spanned<number>;
+  readonly count: Spanned<number>;
+  readonly span: Span;
+}
+
+export type SizeGrid = ({ readonly kind: "log" } & LogGrid) | { readonly kind: "list"; readonly values: readonly Spanned<number>[]; readonly span: Span };
 
 export interface ModelsSection {
   readonly params?: SizeGrid;
@@ -341,7 +347,10 @@ export interface AxisItem extends Spanned<AxisValue> {
 
 export interface Axis {
   readonly name: Name;
+  /** For `budget log(...)`, the grid's values, each with the span of the `log(...)` call. */
   readonly values: readonly AxisItem[];
+  /** Where the values came from a `log(...)` grid (the `budget` axis only). */
+  readonly log?: LogGrid;
   readonly when: readonly Condition[];
   readonly span: Span;
 }

@@ -95,7 +95,7 @@ export const INSERT_POSITIONS = ["top", "middle", "bottom"] as const;
 export const INTERPOLATIONS = ["cubic", "linear", "exponential"] as const;
 
 /** Axes `vary` can set. */
-export const AXES = ["curriculum", "lr", "schedule", "batch", "weight_decay", "warmup", "clip", "grow", "prune"] as const;
+export const AXES = ["curriculum", "budget", "lr", "schedule", "batch", "weight_decay", "warmup", "clip", "grow", "prune"] as const;
 export type AxisName = (typeof AXES)[number];
 
 export const FIT_RESPONSES = ["loss", "accuracy"] as const;

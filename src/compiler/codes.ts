@@ -114,11 +114,12 @@ A value has the wrong unit for where it stands. cgx has one notion of training t
 units: a share of the cell's budget (\`30%\`), tokens (\`2M tok\`), steps (\`500 steps\`); and points in
 time may also be the start of a stage (\`stage late\`). Counts (\`batch 32\`, \`context 128\`) are plain
 numbers; shares of a mixture or a sparsity are percentages. Of the \`vary\` axes only \`warmup\` is a
-share and takes percentages.
+share and takes percentages; the \`budget\` axis takes numbers in the unit of the \`budget\` statement.
 
     context 50%           // wrong: a context length is a number of tokens
     freeze for 200        // wrong: 200 what? write 200 steps, 200 tok or 2%
-    lr [150%]             // wrong: a learning rate is a plain number, like 3e-3`),
+    lr [150%]             // wrong: a learning rate is a plain number, like 3e-3
+    budget [50%, 100%]    // wrong: under \`budget flops 1e13\`, write FLOPs: [5e12, 1e13]`),
   CGX0402: c("error", "value out of range", `
 A number is outside what makes sense for its setting: a learning rate of zero, zero seeds, a heldout
 share of 60%, a batch of 0.`),
@@ -126,7 +127,8 @@ share of 60%, a batch of 0.`),
 Percentages are shares of a whole: of a mixture, of the budget, of the weights (sparsity). They must
 lie between 0% and 100%; a sparsity must be below 100% (pruning every weight leaves no model).`),
   CGX0404: c("error", "whole number expected", `
-Counts (layers, heads, seeds, batch size, sizes in a grid) must be whole numbers.`),
+Counts (layers, heads, seeds, batch size, sizes in a grid, a budget in steps, and the values of the
+\`budget\` axis when the budget is in steps) must be whole numbers.`),
 
   // ----- 05xx: curricula
   CGX0501: c("error", "mixture does not sum to 100%", `
@@ -161,9 +163,10 @@ A \`mix\` lists the same source twice. Give it one weight.`),
   CGX0601: c("error", "heads do not divide the width", `
 Multi-head attention splits the model width into equal heads, so the width must be a multiple of the
 head count. A width of 128 can have 1, 2, 4, 8, 16, 32, 64 or 128 heads.`),
-  CGX0602: c("error", "invalid size grid", `
-\`params log(MIN..MAX, COUNT)\` needs MIN below MAX and COUNT of at least 2 (or use a list:
-\`params [1M, 4M]\`).
+  CGX0602: c("error", "invalid size or budget grid", `
+A log-spaced grid, \`params log(MIN..MAX, COUNT)\` in \`models\` or \`budget log(MIN..MAX, COUNT)\` in
+\`vary\`, needs MIN above zero, MIN below MAX and COUNT of at least 2 (or use a list:
+\`params [1M, 4M]\`, \`vary { budget [10, 20] }\`).
 
 Every size of the grid must also give its own model: two targets that the shape rule turns into the
 same shape (the same depth and width) would train the same model twice, so that is an error too.
@@ -176,10 +179,20 @@ A parameter target is too small to make a model from: the smallest shape cgx bui
 a width of one head of 8 dimensions.`),
   CGX0604: c("error", "budget given twice", `
 An experiment has one budget rule: \`budget tokens 20 x params\`, \`budget tokens 5M\`, \`budget flops 1e15\`
-or \`budget steps 2000\`. To compare budgets, run two experiments.`),
+or \`budget steps 2000\`. To train several budgets, keep one rule and list its values on the grid, in
+its unit:
+
+    budget flops 1e13
+    vary { budget [1e12, 1e13, 1e14] }     // every size at each of three FLOP budgets (IsoFLOP)
+
+    budget tokens 20 x params
+    vary { budget [10, 20, 40] }           // three tokens-per-parameter ratios
+
+Budgets of different kinds (tokens and steps, say) cannot share one axis: run two experiments.`),
   CGX0605: c("error", "budget too small", `
 A cell's budget is smaller than one optimisation step (batch x context tokens). Raise the budget or
-lower the batch or context.`),
+lower the batch or context. With a \`budget\` axis the error points at the value that is too small,
+and names the first cell it leaves without a step.`),
 
   // ----- 07xx: growth and pruning
   CGX0701: c("error", "event after training ends", `
@@ -228,7 +241,7 @@ Where its condition fails, an axis falls back to its value from the rest of the 
 on each other in a cycle (\`lr\` on \`batch\` and \`batch\` on \`lr\`): a point could then have no
 consistent set of axes that apply, or several.`),
   CGX0803: c("error", "unknown axis", `
-\`vary\` can set: curriculum, lr, schedule, batch, weight_decay, warmup, clip, grow, prune.
+\`vary\` can set: curriculum, budget, lr, schedule, batch, weight_decay, warmup, clip, grow, prune.
 Model sizes come from \`models\` and seeds from \`seeds\`.`),
   CGX0804: c("error", "zipped axes differ in length", `
 Axes inside \`zip { ... }\` advance together, so they need the same number of values.`),
@@ -246,7 +259,8 @@ the message names that cell. Give such points as shares of the budget (\`50%\`).
   CGX0808: c("warning", "condition always holds", `
 A \`where\` condition holds for every value on its axis, so it has no effect. Remove it.`),
   CGX0809: c("error", "grid too large", `
-The experiment expands to more cells than cgx will plan (1,000,000). Narrow the grid.`),
+The experiment expands to more cells than cgx will plan (1,000,000): sizes x grid points x seeds,
+where a \`budget log(...)\` grid counts one point per budget. Narrow the grid.`),
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

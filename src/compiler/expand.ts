@@ -7,8 +7,9 @@
 import type { AxisValue, Condition, CurriculumDecl, DifficultyMetric, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
 import { SYNTHETIC_TASKS, type AxisName } from "./catalog.js";
 import type { BuildContext } from "./build/context.js";
-import type { Code } from "./codes.js";
 import { cellId, sha256 } from "./emit.js";
+import { budgetAxisSpans, budgetLabels, cellBudget, pointBudget, rawBudget, wholeSteps } from "./budget.js";
+import { Reporter, SILENT } from "./reporter.js";
 import { logSpaced, PRETRAINED_VOCAB, shapeForParams, shapeOf, sizeLabel, sizeLabels } from "./shapes.js";
 import type { Span } from "./span.js";
 import type {
@@ -45,21 +46,6 @@ export interface Expansion {
   readonly cells: Cell[];
   readonly analyses: PlanAnalysis[];
 }
-
-class Reporter {
-  private readonly seen = new Set<string>();
-  /** Without a context the reporter is silent: used for provisional passes whose results are redone. */
-  constructor(private readonly ctx: BuildContext | undefined) {}
-  once(code: Code, span: Span, message: string, help?: string): void {
-    if (!this.ctx) return;
-    const key = `${code}:${span.start}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.ctx.error(code, span, message, help);
-  }
-}
-
-const SILENT = new Reporter(undefined);
 
 export function planMetric(m: DifficultyMetric): PlanMetric {
   switch (m.kind) {
@@ -187,6 +173,8 @@ function baseValue(exp: Experiment, axis: string): AxisValue | undefined {
       return exp.grow ? "on" : "off";
     case "prune":
       return exp.prune ? "on" : "off";
+    case "budget":
+      return exp.budget.value;
     default:
       // `curriculum` always has a value: its axis cannot be conditional (CGX0802).
       return undefined;
@@ -199,29 +187,53 @@ function conditionHolds(c: Condition, value: (axis: string) => AxisValue | undef
   return c.op === "!=" ? !hit : hit;
 }
 
-/**
- * Grid points in a stable order: axes in declaration order, values in list order. In each point, an
- * axis whose conditions fail falls back to its base value, and conditions are evaluated on the
- * point's final values (where a fallen-back axis has its base value). Points that become identical
- * are merged, keeping the first.
- */
-export function gridPoints(exp: Experiment): Assignment[] {
+/** One value of a dimension of the grid: the axes it sets (several for a zip), with their conditions. */
+type Choice = Array<readonly [string, AxisValue, readonly Condition[]]>;
+
+/** The grid's dimensions: the implicit curriculum axis (when `vary` has none), each axis, each zip. */
+function gridDims(exp: Experiment): Choice[][] {
   const groups = exp.vary?.groups ?? [];
   const hasCurriculumAxis = groups.some((g) => (g.kind === "single" ? [g.axis] : g.axes).some((a) => a.name.text === "curriculum"));
-  type Choice = Array<[string, AxisValue, Condition[]]>;
   const dims: Choice[][] = [];
   if (!hasCurriculumAxis) {
     dims.push([...exp.curricula.map((c) => c.name.text), ...exp.controls.map((c) => c.name.text)].map((n) => [["curriculum", n, []]]));
   }
   for (const g of groups) {
-    if (g.kind === "single") dims.push(g.axis.values.map((v) => [[g.axis.name.text, v.value, [...g.axis.when]]]));
+    if (g.kind === "single") dims.push(g.axis.values.map((v) => [[g.axis.name.text, v.value, g.axis.when]]));
     else {
       const n = g.axes[0]!.values.length;
       const rows: Choice[] = [];
-      for (let i = 0; i < n; i++) rows.push(g.axes.map((a) => [a.name.text, a.values[i]!.value, [...a.when]] as [string, AxisValue, Condition[]]));
+      for (let i = 0; i < n; i++) rows.push(g.axes.map((a) => [a.name.text, a.values[i]!.value, a.when] as const));
       dims.push(rows);
     }
   }
+  return dims;
+}
+
+/**
+ * Bounds on the number of grid points, found without listing them. Only conditions merge points, so
+ * without any the count is the product of the dimensions; with some, the dimensions that hold an
+ * axis without a condition still tell every point apart, and their product is a lower bound.
+ */
+function gridBounds(exp: Experiment): { readonly lower: number; readonly upper: number } {
+  let lower = 1;
+  let upper = 1;
+  for (const d of gridDims(exp)) {
+    upper *= d.length;
+    if (d[0]?.some(([, , conds]) => conds.length === 0)) lower *= d.length;
+  }
+  return { lower, upper };
+}
+
+/**
+ * Grid points in a stable order: axes in declaration order, values in list order. In each point, an
+ * axis whose conditions fail falls back to its base value, and conditions are evaluated on the
+ * point's final values (where a fallen-back axis has its base value). Points that become identical
+ * are merged, keeping the first. At most `limit + 1` points are listed: one more than the limit
+ * says that it is passed.
+ */
+export function gridPoints(exp: Experiment, limit = MAX_CELLS): Assignment[] {
+  const dims = gridDims(exp);
   const bases = new Map<string, AxisValue | undefined>();
   const base = (axis: string) => {
     if (!bases.has(axis)) bases.set(axis, baseValue(exp, axis));
@@ -229,38 +241,49 @@ export function gridPoints(exp: Experiment): Assignment[] {
   };
   const out: Assignment[] = [];
   const seen = new Set<string>();
-  const rec = (i: number, acc: Choice) => {
-    if (out.length > MAX_CELLS) return;
+  // One point's choices, extended and cut back as the enumeration goes: no copy per point.
+  const acc: Choice = [];
+  const rec = (i: number) => {
+    if (out.length > limit) return;
     if (i === dims.length) {
-      // An axis applies where its conditions hold on the point's final values, in which an axis that
-      // does not apply has its base value. Conditions cannot form cycles (CGX0802), so iterating from
-      // "every axis applies" settles, at the latest once per axis, on the one such assignment.
-      let active = acc.map(() => true);
-      for (let round = 0; round <= acc.length; round++) {
-        const now = active;
-        const value = (axis: string): AxisValue | undefined => {
-          const j = acc.findIndex(([k], idx) => k === axis && now[idx]);
-          return j >= 0 ? acc[j]![1] : base(axis);
-        };
-        const next = acc.map(([, , conds]) => conds.every((c) => conditionHolds(c, value)));
-        if (next.every((v, idx) => v === now[idx])) break;
-        active = next;
-      }
-      const final = new Map<string, AxisValue>();
-      acc.forEach(([k, v], idx) => {
-        if (active[idx]) final.set(k, v);
-      });
-      const key = JSON.stringify([...final]);
+      const active = applying(acc, base);
+      const kept = acc.filter((_, idx) => active[idx]).map(([k, v]) => [k, v] as const);
+      const key = JSON.stringify(kept);
       if (!seen.has(key)) {
         seen.add(key);
-        out.push(final);
+        out.push(new Map(kept));
       }
       return;
     }
-    for (const choice of dims[i]!) rec(i + 1, [...acc, ...choice]);
+    for (const choice of dims[i]!) {
+      acc.push(...choice);
+      rec(i + 1);
+      acc.length -= choice.length;
+    }
   };
-  rec(0, []);
+  rec(0);
   return out;
+}
+
+/**
+ * Which of a point's axes apply: those whose conditions hold on the point's final values, in which an
+ * axis that does not apply has its base value. Conditions cannot form cycles (CGX0802), so iterating
+ * from "every axis applies" settles, at the latest once per axis, on the one such assignment.
+ */
+function applying(acc: Choice, base: (axis: string) => AxisValue | undefined): boolean[] {
+  let active = acc.map(() => true);
+  if (acc.every(([, , conds]) => conds.length === 0)) return active;
+  for (let round = 0; round <= acc.length; round++) {
+    const now = active;
+    const value = (axis: string): AxisValue | undefined => {
+      for (let j = 0; j < acc.length; j++) if (now[j] && acc[j]![0] === axis) return acc[j]![1];
+      return base(axis);
+    };
+    const next = acc.map(([, , conds]) => conds.every((c) => conditionHolds(c, value)));
+    if (next.every((v, idx) => v === now[idx])) break;
+    active = next;
+  }
+  return active;
 }
 
 // ---------------------------------------------------------------- per cell
@@ -344,12 +367,15 @@ function sortedJson(o: Readonly<Record<string, string | number>>): string {
 export function expand(exp: Experiment, ctx: BuildContext): Expansion {
   const rep = new Reporter(ctx);
   const data = planData(exp);
-  const points = gridPoints(exp);
+  // The size of the grid is known before any shape is built: a huge grid fails at once. Its bounds
+  // mostly decide; otherwise its points are listed, no more of them than the cell limit allows.
+  const perPoint = sizeCount(exp) * exp.seeds.value.length;
+  const { lower, upper } = gridBounds(exp);
+  const points = lower * perPoint > MAX_CELLS ? [] : gridPoints(exp, Math.floor(MAX_CELLS / Math.max(1, perPoint)));
   const cells: Cell[] = [];
-  // The size of the grid is known before any shape is built: a huge grid fails at once.
-  const total = sizeCount(exp) * points.length * exp.seeds.value.length;
-  if (total > MAX_CELLS) {
-    rep.once("CGX0809", exp.vary?.span ?? exp.name.span, `this experiment expands to ${total} cells`, `narrow the grid below ${MAX_CELLS} cells`);
+  if (lower * perPoint > MAX_CELLS || points.length * perPoint > MAX_CELLS) {
+    const count = lower === upper ? `${upper * perPoint}` : lower * perPoint > MAX_CELLS ? `at least ${lower * perPoint}` : `more than ${MAX_CELLS}`;
+    rep.once("CGX0809", exp.vary?.span ?? exp.name.span, `this experiment expands to ${count} cells`, `narrow the grid below ${MAX_CELLS} cells`);
     return { data, cells, analyses: [] };
   }
   if (points.length === 0) {
@@ -362,16 +388,20 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
   const dataHash = sha256(JSON.stringify(data));
   /** Training content (everything but `axes`) of the cells made so far: equal content is one cell. */
   const made = new Set<string>();
+  const budgetSpans = budgetAxisSpans(exp);
+  const budgetLabel = budgetLabels(exp.budget.kind, [...budgetSpans.keys()]);
+  const labelValue = (axis: string, v: AxisValue) => (axis === "budget" && typeof v === "number" ? (budgetLabel.get(v) ?? String(v)) : String(v));
 
   for (const size of sizes) {
     for (const point of points) {
       const curName = String(point.get("curriculum"));
-      const axisParts = [...point].filter(([k]) => k !== "curriculum").map(([k, v]) => `${k}=${v}`);
+      const axisParts = [...point].filter(([k]) => k !== "curriculum").map(([k, v]) => `${k}=${labelValue(k, v)}`);
       /** The cell's label without the seed: what per-cell diagnostics name. */
       const where = [curName, size.label, ...axisParts].join("/");
       const train = trainFor(exp, point);
       const tps = train.batch * data.context;
       const decl = curricula.get(curName);
+      const rule = pointBudget(exp.budget, point, budgetSpans);
       const growOn = exp.grow !== undefined && point.get("grow") !== "off";
       // With growth the size sets width and heads; depth comes from the start depth and the
       // operators, applied in the order the events fire. That order needs the budget, which needs the
@@ -379,13 +409,13 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
       let model = size.shape;
       let provisional: { order: number[]; depth: number } | undefined;
       if (growOn) {
-        const pb = Math.max(tps, wholeSteps(rawBudget(exp, size.shape, tps), tps));
+        const pb = Math.max(tps, wholeSteps(rawBudget(rule, size.shape, tps), tps));
         const ptime: CellTime = { budget: pb, tps, stageStarts: stageStartsOf(decl, pb, tps) };
         const order = growthOrder(exp, (t) => resolveTime(t, ptime, exp, SILENT, where));
         provisional = { order, depth: depthAlong(exp, size, order) };
         model = shapeOf(provisional.depth, size.shape.width, size.shape.heads, size.shape.mlp, size.shape.vocab, size.shape.context);
       }
-      const budget = budgetFor(exp, model, tps, rep, where);
+      const budget = cellBudget(rule, model, tps, rep, where);
       if (!budget) continue;
       const B = budget.tokens;
       const warmupAxis = point.get("warmup");
@@ -536,41 +566,6 @@ function trainFor(exp: Experiment, point: Assignment): { -readonly [K in keyof P
     batch,
     clip: num("clip", t.clip.value),
   };
-}
-
-/** The raw budget of a cell in tokens, before rounding down to whole steps. */
-function rawBudget(exp: Experiment, shape: ModelShape, tps: number): number {
-  const b = exp.budget;
-  switch (b.kind) {
-    case "tokens":
-      return b.value;
-    case "tokens_per_param":
-      return b.value * shape.params;
-    case "steps":
-      return b.value * tps;
-    case "flops":
-      return b.value / shape.flops_per_token;
-  }
-}
-
-function wholeSteps(tokens: number, tps: number): number {
-  return Math.floor(tokens / tps) * tps;
-}
-
-function budgetFor(exp: Experiment, shape: ModelShape, tps: number, rep: Reporter, cell: string): { tokens: number; flops: number; stopOn: "tokens" | "flops" } | undefined {
-  const b = exp.budget;
-  const tokens = rawBudget(exp, shape, tps);
-  const steps = Math.floor(tokens / tps);
-  if (steps < 1) {
-    rep.once("CGX0605", b.span, `the budget gives cell ${cell} (${shape.params} parameters) ${Math.floor(tokens)} tokens, less than one step of ${tps} tokens`, "raise the budget or lower `batch` or `context`");
-    return undefined;
-  }
-  if (!(tokens <= Number.MAX_SAFE_INTEGER)) {
-    rep.once("CGX0402", b.span, `the budget gives cell ${cell} (${shape.params} parameters) ${tokens.toExponential(2)} tokens, more than cgx can count exactly`, `keep a cell's budget below ${Number.MAX_SAFE_INTEGER} tokens`);
-    return undefined;
-  }
-  const t = steps * tps;
-  return { tokens: t, flops: b.kind === "flops" ? b.value : t * shape.flops_per_token, stopOn: b.kind === "flops" ? "flops" : "tokens" };
 }
 
 function stageStartsOf(decl: CurriculumDecl | undefined, budget: number, tps: number): Map<string, number> {

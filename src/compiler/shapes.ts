@@ -42,14 +42,19 @@ export function shapeForParams(target: number, heads: number, mlp: number, aspec
   return shape;
 }
 
-/** `log(min .. max, n)`: n targets evenly spaced in log space, ends included, rounded to integers. */
-export function logSpaced(min: number, max: number, count: number): number[] {
+/** `log(min .. max, n)`: n points evenly spaced in log space, ends included, not rounded. */
+export function logPoints(min: number, max: number, count: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const t = count === 1 ? 0 : i / (count - 1);
-    out.push(Math.round(Math.exp(Math.log(min) + t * (Math.log(max) - Math.log(min)))));
+    out.push(Math.exp(Math.log(min) + t * (Math.log(max) - Math.log(min))));
   }
   return out;
+}
+
+/** `params log(min .. max, n)`: n size targets evenly spaced in log space, rounded to integers. */
+export function logSpaced(min: number, max: number, count: number): number[] {
+  return logPoints(min, max, count).map(Math.round);
 }
 
 /**
@@ -76,18 +81,26 @@ export function sizeLabel(n: number, digits = 3): string {
  * for targets whose labels would otherwise coincide, so distinct targets get distinct labels.
  */
 export function sizeLabels(targets: readonly number[]): string[] {
-  const labels = targets.map((t) => sizeLabel(t));
+  return distinctLabels(targets, sizeLabel);
+}
+
+/**
+ * Labels for a list of numbers by `label(n, digits)`: 3 significant digits, and more for the
+ * numbers whose labels would otherwise coincide, so distinct numbers get distinct labels.
+ */
+export function distinctLabels(values: readonly number[], label: (n: number, digits: number) => string): string[] {
+  const labels = values.map((t) => label(t, 3));
   for (let digits = 4; digits <= 17; digits++) {
     const byLabel = new Map<string, Set<number>>();
     labels.forEach((l, i) => {
       const set = byLabel.get(l) ?? new Set<number>();
-      set.add(targets[i]!);
+      set.add(values[i]!);
       byLabel.set(l, set);
     });
     const clash = new Set([...byLabel].filter(([, ts]) => ts.size > 1).map(([l]) => l));
     if (clash.size === 0) break;
     labels.forEach((l, i) => {
-      if (clash.has(l)) labels[i] = sizeLabel(targets[i]!, digits);
+      if (clash.has(l)) labels[i] = label(values[i]!, digits);
     });
   }
   return labels;

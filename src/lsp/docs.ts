@@ -80,6 +80,7 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
 
   "vary.zip": d("zip", ["zip { AXIS [VALUES]; AXIS [VALUES]; ... }"], "Axes that advance together instead of forming a product."),
   "vary.curriculum": d("vary", ["curriculum [NAME, ...]"], "Which curricula and controls are trained. Without it, every curriculum and then every control."),
+  "vary.budget": d("vary", ["budget [X, ...]", "budget log(MIN..MAX, COUNT)"], "The budget of each cell, in the unit of the `budget` statement: FLOPs under `budget flops F` (every size at each FLOP budget: an IsoFLOP design), the ratio K under `budget tokens K x params`, tokens under `budget tokens N`, whole steps under `budget steps N`."),
   "vary.lr": d("vary", ["lr [X, ...]"], "The optimizer's learning rate."),
   "vary.schedule": d("vary", ["schedule [cosine | linear | constant, ...]"], "The schedule kind."),
   "vary.batch": d("vary", ["batch [N, ...]"], "The batch size (and with it tokens per step)."),

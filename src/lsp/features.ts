@@ -319,6 +319,8 @@ export function completion(a: Analysis, offset: number): CompletionItem[] {
   if ((block === "train" || block === "vary") && head === "schedule") return words(SCHEDULES, CompletionItemKind.Function, "schedule");
   if (block === "vary" && (head === "grow" || head === "prune")) return words(["on", "off"], CompletionItemKind.EnumMember);
   if (block === "vary" && head === "curriculum") return names(decls, ["curriculum", "control"]);
+  // The budget axis alone also takes a log-spaced grid: `budget log(1e12..1e14, 5)`.
+  if (block === "vary" && head === "budget" && tokens.length === 1) return words(["log"], CompletionItemKind.Function, "log-spaced budgets: log(MIN..MAX, COUNT)");
   if (head === "mix") return names(decls, ["source"]);
   if (head === "sources") return [...names(decls, ["source"]), ...words(["all"], CompletionItemKind.Keyword)];
   if (block === "evaluate" && head === "tasks") {

@@ -12,32 +12,15 @@ import { format } from "../../src/compiler/format.js";
 import { compile } from "../../src/compiler/index.js";
 import { shapeOf, sizeLabel, sizeLabels } from "../../src/compiler/shapes.js";
 import type { Cell } from "../../src/plan/types.js";
-import { ROOT } from "../helpers.js";
+import { compiledCells, diagnosticLines, ROOT, smallExperiment } from "../helpers.js";
 
-/** A small experiment with `body` spliced in. One step is 16 x 64 = 1024 tokens. */
+/** A small experiment with `body` spliced in and one hand-made shape. One step is 16 x 64 = 1024 tokens. */
 function experiment(body: string, models = "shape s(layers: 2, width: 64, heads: 4)", train = "batch 16"): string {
-  return `experiment t {
-  data {
-    context 64
-    source a = builtin("gutenberg.children")
-    source b = builtin("gutenberg.adult")
-  }
-  models { ${models} }
-  train { ${train} }
-  ${body}
-}
-`;
+  return smallExperiment(body, models, train);
 }
 
-function cells(text: string): Cell[] {
-  const r = compile(text);
-  expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
-  return [...r.plan!.cells];
-}
-
-function errors(text: string): string[] {
-  return compile(text).diagnostics.map((d) => `${d.code} ${d.message}`);
-}
+const cells = compiledCells;
+const errors = diagnosticLines;
 
 /** What a cell trains: everything but its name, place, grid coordinates and seed. */
 function training(c: Cell): string {

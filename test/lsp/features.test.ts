@@ -44,6 +44,15 @@ describe("completion", () => {
     expect(labels("experiment x {\n  // a comment |\n}")).toEqual([]);
   });
 
+  test("the budget axis in `vary`, and its log-spaced grid", () => {
+    expect(labels("experiment x {\n  vary {\n    |\n  }\n}")).toContain("budget");
+    expect(labels("experiment x {\n  vary {\n    zip {\n      |\n    }\n  }\n}")).toContain("budget");
+    expect(labels("experiment x {\n  vary {\n    budget |\n  }\n}")).toEqual(["log"]);
+    const text = "experiment x {\n  budget flops 1e13\n  vary {\n    budget [1e12, 1e13]\n  }\n}\n";
+    const md = hover(analyze(text), text.indexOf("budget [") + 1)?.contents;
+    expect(md && typeof md === "object" && "value" in md ? md.value : "").toContain("IsoFLOP");
+  });
+
   test("builtin corpora, synthetic tasks and their parameters and modes", () => {
     expect(labels('experiment x { data { source a = builtin("|") } }')).toContain("simple.sentences");
     expect(labels("experiment x { data { source a = synthetic.| } }")).toEqual(["sentences", "next_sentence", "cloze", "facts", "arithmetic"]);

@@ -9,17 +9,20 @@ import type {
   Duration,
   EvalGrouping,
   EvalSection,
+  LogGrid,
   Name,
   Spanned,
   TaskRef,
   TimeExpr,
   VarySection,
 } from "../ast.js";
+import { logBudgets } from "../budget.js";
 import { AXES } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
 import type { Item, Statement, WordItem } from "../syntax.js";
 import { noBlock, walkBlock, type BuildContext, type Handler } from "./context.js";
+import { readLogGrid, type GridWords } from "./grids.js";
 import { argValue, callArgs, fail, Reader, skip } from "./reader.js";
 
 export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, keyword: WordItem): EvalSection {
@@ -150,23 +153,44 @@ function readAxisValue(item: Item, r: Reader): AxisItem {
 
 function readAxis(r: Reader, kw: WordItem): Axis {
   const name: Name = { text: kw.text, span: kw.span };
-  const list = r.next("a list of values, like `[1e-3, 3e-3]`");
-  if (list.kind !== "list") return r.unexpected(list, "a list of values, like `[1e-3, 3e-3]`");
-  if (list.elements.length === 0) fail("CGX0801", list.span, `the axis \`${kw.text}\` has no values`, "list at least one value");
-  const values = list.elements.map((el) => {
-    const er = Reader.ofPhrase(el);
-    const v = readAxisValue(er.next("a value"), er);
-    er.done("in the list");
-    return v;
-  });
+  const expected = kw.text === "budget" ? "a list of budgets, like `[1e12, 1e13]`, or `log(1e12..1e14, 5)`" : "a list of values, like `[1e-3, 3e-3]`";
+  const list = r.next(expected);
+  let values: AxisItem[];
+  let log: LogGrid | undefined;
+  if (list.kind === "call" && list.callee.text === "log") {
+    if (kw.text !== "budget") fail("CGX0204", list.span, `only the \`budget\` axis takes a \`log(...)\` grid; \`${kw.text}\` takes a list`, "list the values, like `[1e-3, 3e-3]`");
+    log = readLogGrid(list, BUDGET_GRID);
+    const spread = logBudgets(log.min.value, log.max.value, log.count.value);
+    if (!spread) fail("CGX0602", list.span, `this budget range is too narrow for ${log.count.value} distinct budgets`, "use fewer budgets, or a wider range");
+    values = spread.map((value) => ({ value, span: list.span }));
+  } else if (list.kind === "list") {
+    if (list.elements.length === 0) fail("CGX0801", list.span, `the axis \`${kw.text}\` has no values`, "list at least one value");
+    values = list.elements.map((el) => {
+      const er = Reader.ofPhrase(el);
+      const v = readAxisValue(er.next("a value"), er);
+      er.done("in the list");
+      return v;
+    });
+  } else {
+    return r.unexpected(list, expected);
+  }
   const when: Condition[] = [];
   if (r.accept("where")) {
     do when.push(readCondition(r));
     while (r.accept("and"));
   }
   r.done("after the axis");
-  return { name, values, when, span: cover(kw.span, when.length ? when[when.length - 1]!.span : list.span) };
+  return { name, values, ...(log ? { log } : {}), when, span: cover(kw.span, when.length ? when[when.length - 1]!.span : list.span) };
 }
+
+/** The words of `budget log(...)`'s messages. Its values are in the unit of the `budget` statement. */
+const BUDGET_GRID: GridWords = {
+  one: "budget",
+  many: "budgets",
+  range: "1e12..1e14",
+  single: "for one budget, write a list of one value",
+  usual: "3 to 6 budgets are usual",
+};
 
 function readCondition(r: Reader): Condition {
   const axis = r.name("an axis name");

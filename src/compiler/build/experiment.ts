@@ -18,6 +18,7 @@ import type {
   TrainSection,
   VarySection,
 } from "../ast.js";
+import { BUDGET_UNITS } from "../budget.js";
 import type { SyntaxFile } from "../syntax.js";
 import { type BuildContext, walkBlock, noBlock } from "./context.js";
 import { buildControl, buildCurriculum } from "./curriculum.js";
@@ -133,7 +134,11 @@ export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: Li
         exp.models = section("models", () => buildModels(ctx, s, kw));
       },
       budget: (r, s, kw) => {
-        if (budgetAt) fail("CGX0604", kw.span, "the budget is given twice", "keep one budget rule; to compare budgets, run two experiments");
+        if (budgetAt) {
+          // With a first rule that built, the help lists budgets in its unit.
+          const example = BUDGET_UNITS[exp.budget?.kind ?? "tokens_per_param"].example;
+          fail("CGX0604", kw.span, "the budget is given twice", `keep one budget rule; to train several budgets, list them in its unit on the grid: \`vary { budget ${example} }\``);
+        }
         budgetAt = kw.span;
         noBlock(s, kw);
         exp.budget = section("budget", () => buildBudget(r, kw));

@@ -2,11 +2,11 @@
 import type { Budget, Duration, ModelsSection, Optimizer, Schedule, ShapeDecl, SizeGrid, Spanned, TrainSection } from "../ast.js";
 import { OPTIMIZERS, SCHEDULES } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
-import { MAX_CELLS } from "../expand.js";
 import { sizeLabel } from "../shapes.js";
 import { cover, type Span } from "../span.js";
 import type { Statement, WordItem } from "../syntax.js";
 import { needBlock, noBlock, walkBlock, type BuildContext } from "./context.js";
+import { readLogGrid, type GridWords } from "./grids.js";
 import { argValue, asCall, callArgs, fail, Reader } from "./reader.js";
 
 export function buildModels(ctx: BuildContext, stmt: Statement, keyword: WordItem): ModelsSection | undefined {
@@ -96,30 +96,22 @@ function readSizeGrid(r: Reader): SizeGrid {
     return { kind: "list", values, span: item.span };
   }
   if (item.kind === "call" && item.callee.text === "log") {
-    const args = callArgs(item, ["range", "count"], [], ["range", "count"]);
-    const range = args.get("range")!;
-    const ri = range.reader.next("a size range like `200k..20M`");
-    if (ri.kind !== "range" || ri.from.kind !== "number" || ri.to.kind !== "number") {
-      return range.reader.unexpected(ri, "a size range like `200k..20M`");
-    }
-    const lo = ri.from;
-    const hi = ri.to;
-    range.reader.done("after the size range");
-    const count = argValue(args, "count", (a) => a.integer("a number of sizes", 1))!;
-    const min = { value: lo.value, span: lo.span };
-    const max = { value: hi.value, span: hi.span };
-    if (!(min.value > 0)) fail("CGX0602", min.span, "the smallest size must be above zero", "use e.g. `200k`");
-    if (max.value > MAX_PARAMS) fail("CGX0402", max.span, "a model size must be at most 10T parameters", "use e.g. `20M`");
-    if (min.value >= max.value) fail("CGX0602", ri.span, `the size range \`${lo.text}..${hi.text}\` is empty or reversed`, "write the smaller size first");
-    if (count.value < 2) fail("CGX0602", count.span, "a log-spaced grid needs at least 2 sizes", "use a list for one size: `params [1M]`");
-    if (count.value > MAX_CELLS) fail("CGX0809", count.span, `a grid of ${count.value} sizes is more than cgx will plan (${MAX_CELLS} cells)`, "3 to 10 sizes are usual");
-    return { kind: "log", min, max, count, span: item.span };
+    return { kind: "log", ...readLogGrid(item, SIZE_GRID) };
   }
   r.unexpected(item, "model sizes: `log(200k..20M, 6)`, `[1M, 4M]` or `1M`");
 }
 
 /** Larger targets than this are typos: their shapes and FLOPs would not fit in a double. */
 const MAX_PARAMS = 1e13;
+
+const SIZE_GRID: GridWords = {
+  one: "size",
+  many: "sizes",
+  range: "200k..20M",
+  single: "use a list for one size: `params [1M]`",
+  usual: "3 to 10 sizes are usual",
+  upper: { value: MAX_PARAMS, message: "a model size must be at most 10T parameters", help: "use e.g. `20M`" },
+};
 
 function positiveInt(_r: Reader, value: number, span: Span): number {
   if (!(value > 0)) fail("CGX0402", span, "a model size must be above zero", "use e.g. `1M`");

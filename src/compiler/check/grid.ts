@@ -1,5 +1,6 @@
 /** Checks on `vary` (axes, values, conditions) and `analyze` (variables, groupings). */
-import type { Axis, AxisValue, Condition, Name } from "../ast.js";
+import type { Axis, AxisValue, Condition, LogGrid, Name } from "../ast.js";
+import { BUDGET_UNITS } from "../budget.js";
 import type { BuildContext } from "../build/context.js";
 import type { PartialExperiment } from "../build/experiment.js";
 import { FIT_PREDICTORS, FIT_RESPONSES, GROUPINGS, SCHEDULES } from "../catalog.js";
@@ -65,21 +66,22 @@ function checkConditionCycles(ctx: BuildContext, axes: readonly Axis[], byName: 
 
 function checkAxisValues(ctx: BuildContext, exp: PartialExperiment, a: Axis, scope: Scope): void {
   const dup = new Set<string>();
-  for (const v of a.values) {
+  // A `log(...)` grid's values are distinct by construction.
+  for (const v of a.log ? [] : a.values) {
     const key = String(v.value);
     if (dup.has(key)) ctx.error("CGX0302", v.span, `\`${key}\` is listed twice on the axis \`${a.name.text}\``, "list each value once");
     dup.add(key);
   }
-  const expectNumber = (positive: boolean, integer: boolean, fraction: boolean) => {
+  const expectNumber = (positive: boolean, integer: boolean, fraction: boolean, words: NumberWords = PLAIN_NUMBERS) => {
     for (const v of a.values) {
       if (typeof v.value !== "number") {
-        ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes numbers, found \`${v.value}\``, "list numbers, like `[1e-3, 3e-3]`");
+        ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes numbers, found \`${v.value}\``, words.list);
       } else if (v.percent && !fraction) {
-        ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes plain numbers, not shares, found a percentage`, "write a plain number here, without `%`");
+        ctx.error("CGX0401", v.span, `the axis \`${a.name.text}\` takes plain numbers, not shares, found a percentage`, words.plain);
       } else if ((positive && v.value <= 0) || v.value < 0) {
         ctx.error("CGX0402", v.span, `\`${a.name.text}\` must be ${positive ? "above zero" : "zero or more"}`, "use a positive value");
       } else if (integer && !Number.isInteger(v.value)) {
-        ctx.error("CGX0404", v.span, `\`${a.name.text}\` must be a whole number`, "round it");
+        ctx.error("CGX0404", v.span, `\`${a.name.text}\` must be a whole number${words.whole}`, "round it");
       } else if (fraction && v.value > 1) {
         ctx.error("CGX0403", v.span, `\`${a.name.text}\` is a share of the budget and cannot exceed 100%`, "use e.g. `2%`");
       }
@@ -105,6 +107,9 @@ function checkAxisValues(ctx: BuildContext, exp: PartialExperiment, a: Axis, sco
       }
       return;
     }
+    case "budget":
+      if (a.log) return checkBudgetGrid(ctx, exp, a, a.log);
+      return expectNumber(true, exp.budget?.kind === "steps", false, budgetWords(exp));
     case "lr":
       return expectNumber(true, false, false);
     case "batch":
@@ -114,6 +119,38 @@ function checkAxisValues(ctx: BuildContext, exp: PartialExperiment, a: Axis, sco
       return expectNumber(false, false, false);
     case "warmup":
       return expectNumber(false, false, true);
+  }
+}
+
+/** How the messages of a numeric axis say what it takes: help for a name, for a percentage; words after "a whole number". */
+interface NumberWords {
+  readonly list: string;
+  readonly plain: string;
+  readonly whole: string;
+}
+
+const PLAIN_NUMBERS: NumberWords = { list: "list numbers, like `[1e-3, 3e-3]`", plain: "write a plain number here, without `%`", whole: "" };
+
+/** The `budget` axis counts in the unit of the `budget` statement (unknown if that statement failed). */
+function budgetWords(exp: PartialExperiment): NumberWords {
+  if (!exp.budget) return { list: "list budgets in the unit of the `budget` statement", plain: "write a budget in the unit of the `budget` statement, without `%`", whole: "" };
+  const { unit, example } = BUDGET_UNITS[exp.budget.kind];
+  return {
+    list: `list budgets in ${unit}, the unit of the \`budget\` statement, like \`${example}\``,
+    plain: `write a number of ${unit}, as the \`budget\` statement does, without \`%\``,
+    whole: exp.budget.kind === "steps" ? " of steps" : "",
+  };
+}
+
+/**
+ * A `budget log(...)` grid's values are positive numbers by construction (its range was checked as it
+ * was read); under `budget steps` they must also be whole, which 3 significant digits are from 100 up.
+ */
+function checkBudgetGrid(ctx: BuildContext, exp: PartialExperiment, a: Axis, log: LogGrid): void {
+  if (exp.budget?.kind !== "steps") return;
+  const odd = a.values.find((v) => typeof v.value === "number" && !Number.isInteger(v.value));
+  if (odd) {
+    ctx.error("CGX0404", log.span, `\`budget\` must be a whole number of steps, and this grid gives ${odd.value} steps`, "start the range at 100 steps or more, where its values are whole, or list whole numbers of steps");
   }
 }
 
