@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { human, sci } from "../../src/cli/table.js";
 import { CODES } from "../../src/compiler/codes.js";
 import { errorsMarkdown } from "../../src/compiler/errors-doc.js";
+import { compile } from "../../src/compiler/index.js";
 import { PLAN_SCHEMA } from "../../src/plan/schema.js";
 import { VERSION } from "../../src/version.js";
 import { exampleFiles, memoryIo, ROOT } from "../helpers.js";
@@ -74,15 +76,35 @@ describe("cgx compile and plan", () => {
     const r = await cgx(["compile", join(ROOT, "experiments/static_baseline.cgx"), "-o", "out/plan.json"], dir);
     expect(r.code).toBe(0);
     const plan = JSON.parse(readFileSync(join(dir, "out/plan.json"), "utf8"));
-    expect(plan.cells.length).toBe(12);
+    // 4 sizes x 2 tokens-per-parameter ratios x 3 seeds.
+    expect(plan.cells.length).toBe(24);
   });
 
   it("shows a table with parameter counts, tokens, FLOPs and an ETA", async () => {
     const r = await cgx(["plan", "experiments/static_baseline.cgx", "--flops-per-second", "1e9"], ROOT);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/params\s+tokens\s+steps\s+FLOPs\s+ETA/);
-    expect(r.out).toContain("shuffled/p200k/s0");
+    expect(r.out).toContain("shuffled/p200k/budget=10/s0");
     expect(r.out).toContain("at 1.00e9 FLOP/s");
+  });
+
+  it("shows an IsoFLOP grid cell by cell: each size at each FLOP budget, with totals that add up", async () => {
+    const r = await cgx(["plan", "experiments/isoflop.cgx", "--flops-per-second", "1e10"], ROOT);
+    expect(r.code).toBe(0);
+    const plan = compile(readFileSync(join(ROOT, "experiments/isoflop.cgx"), "utf8")).plan!;
+    const rows = r.out.split("\n").filter((l) => /^\s*\d+\s+c[0-9a-f]{12}\s/.test(l));
+    expect(rows.length).toBe(plan.cells.length);
+    for (const [i, c] of plan.cells.entries()) {
+      // The row shows the cell's label and its own FLOP budget.
+      expect(rows[i]).toContain(c.label);
+      expect(rows[i]).toContain(c.budget.flops.toExponential(2).replace("e+", "e"));
+    }
+    const budgets = [...new Set(plan.cells.map((c) => c.axes["budget"]))];
+    expect(budgets).toEqual([5e10, 1.58e11, 5e11]);
+    const sum = (f: (c: (typeof plan.cells)[number]) => number) => plan.cells.reduce((n, c) => n + f(c), 0);
+    expect(plan.totals.flops).toBe(sum((c) => c.budget.flops));
+    expect(plan.totals.tokens).toBe(sum((c) => c.budget.tokens));
+    expect(r.out).toContain(`total: ${human(plan.totals.tokens)} tokens, ${sci(plan.totals.flops)} FLOPs`);
   });
 });
 
