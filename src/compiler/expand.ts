@@ -5,10 +5,11 @@
  * once per source location, naming the first cell that has them.
  */
 import type { AxisValue, Condition, CurriculumDecl, DifficultyMetric, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
-import { SYNTHETIC_TASKS, type AxisName } from "./catalog.js";
+import { SYNTHETIC_TASKS } from "./catalog.js";
 import type { BuildContext } from "./build/context.js";
 import { cellId, sha256 } from "./emit.js";
 import { budgetAxisSpans, budgetLabels, cellBudget, pointBudget, rawBudget, wholeSteps } from "./budget.js";
+import { gridWithin, MAX_CELLS, type Assignment } from "./grid.js";
 import { Reporter, SILENT } from "./reporter.js";
 import { logSpaced, PRETRAINED_VOCAB, shapeForParams, shapeOf, sizeLabel, sizeLabels } from "./shapes.js";
 import type { Span } from "./span.js";
@@ -29,8 +30,6 @@ import type {
   Tokens,
 } from "../plan/types.js";
 
-export const MAX_CELLS = 1_000_000;
-
 /** `min_lr` of a decaying schedule where the file gives none (docs/language.md#train). */
 export const DEFAULT_MIN_LR = 0.1;
 
@@ -38,8 +37,6 @@ export interface Size {
   readonly label: string;
   readonly shape: ModelShape;
 }
-
-export type Assignment = ReadonlyMap<AxisName | string, AxisValue>;
 
 export interface Expansion {
   readonly data: PlanData;
@@ -151,141 +148,6 @@ export function resolveSizes(exp: Experiment, data: PlanData, rep: Reporter = SI
   return sizes;
 }
 
-// ---------------------------------------------------------------- the grid
-
-/** The value an axis has where it is not varied (or its condition failed): the rest of the file's. */
-function baseValue(exp: Experiment, axis: string): AxisValue | undefined {
-  const t = exp.train;
-  switch (axis) {
-    case "lr":
-      return t.optimizer.lr.value;
-    case "schedule":
-      return t.schedule.kind;
-    case "batch":
-      return t.batch.value;
-    case "weight_decay":
-      return t.optimizer.weightDecay;
-    case "warmup":
-      return t.schedule.warmup.kind === "fraction" ? t.schedule.warmup.value : undefined;
-    case "clip":
-      return t.clip.value;
-    case "grow":
-      return exp.grow ? "on" : "off";
-    case "prune":
-      return exp.prune ? "on" : "off";
-    case "budget":
-      return exp.budget.value;
-    default:
-      // `curriculum` always has a value: its axis cannot be conditional (CGX0802).
-      return undefined;
-  }
-}
-
-function conditionHolds(c: Condition, value: (axis: string) => AxisValue | undefined): boolean {
-  const v = value(c.axis.text);
-  const hit = c.values.some((x) => x.value === v);
-  return c.op === "!=" ? !hit : hit;
-}
-
-/** One value of a dimension of the grid: the axes it sets (several for a zip), with their conditions. */
-type Choice = Array<readonly [string, AxisValue, readonly Condition[]]>;
-
-/** The grid's dimensions: the implicit curriculum axis (when `vary` has none), each axis, each zip. */
-function gridDims(exp: Experiment): Choice[][] {
-  const groups = exp.vary?.groups ?? [];
-  const hasCurriculumAxis = groups.some((g) => (g.kind === "single" ? [g.axis] : g.axes).some((a) => a.name.text === "curriculum"));
-  const dims: Choice[][] = [];
-  if (!hasCurriculumAxis) {
-    dims.push([...exp.curricula.map((c) => c.name.text), ...exp.controls.map((c) => c.name.text)].map((n) => [["curriculum", n, []]]));
-  }
-  for (const g of groups) {
-    if (g.kind === "single") dims.push(g.axis.values.map((v) => [[g.axis.name.text, v.value, g.axis.when]]));
-    else {
-      const n = g.axes[0]!.values.length;
-      const rows: Choice[] = [];
-      for (let i = 0; i < n; i++) rows.push(g.axes.map((a) => [a.name.text, a.values[i]!.value, a.when] as const));
-      dims.push(rows);
-    }
-  }
-  return dims;
-}
-
-/**
- * Bounds on the number of grid points, found without listing them. Only conditions merge points, so
- * without any the count is the product of the dimensions; with some, the dimensions that hold an
- * axis without a condition still tell every point apart, and their product is a lower bound.
- */
-function gridBounds(exp: Experiment): { readonly lower: number; readonly upper: number } {
-  let lower = 1;
-  let upper = 1;
-  for (const d of gridDims(exp)) {
-    upper *= d.length;
-    if (d[0]?.some(([, , conds]) => conds.length === 0)) lower *= d.length;
-  }
-  return { lower, upper };
-}
-
-/**
- * Grid points in a stable order: axes in declaration order, values in list order. In each point, an
- * axis whose conditions fail falls back to its base value, and conditions are evaluated on the
- * point's final values (where a fallen-back axis has its base value). Points that become identical
- * are merged, keeping the first. At most `limit + 1` points are listed: one more than the limit
- * says that it is passed.
- */
-export function gridPoints(exp: Experiment, limit = MAX_CELLS): Assignment[] {
-  const dims = gridDims(exp);
-  const bases = new Map<string, AxisValue | undefined>();
-  const base = (axis: string) => {
-    if (!bases.has(axis)) bases.set(axis, baseValue(exp, axis));
-    return bases.get(axis);
-  };
-  const out: Assignment[] = [];
-  const seen = new Set<string>();
-  // One point's choices, extended and cut back as the enumeration goes: no copy per point.
-  const acc: Choice = [];
-  const rec = (i: number) => {
-    if (out.length > limit) return;
-    if (i === dims.length) {
-      const active = applying(acc, base);
-      const kept = acc.filter((_, idx) => active[idx]).map(([k, v]) => [k, v] as const);
-      const key = JSON.stringify(kept);
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push(new Map(kept));
-      }
-      return;
-    }
-    for (const choice of dims[i]!) {
-      acc.push(...choice);
-      rec(i + 1);
-      acc.length -= choice.length;
-    }
-  };
-  rec(0);
-  return out;
-}
-
-/**
- * Which of a point's axes apply: those whose conditions hold on the point's final values, in which an
- * axis that does not apply has its base value. Conditions cannot form cycles (CGX0802), so iterating
- * from "every axis applies" settles, at the latest once per axis, on the one such assignment.
- */
-function applying(acc: Choice, base: (axis: string) => AxisValue | undefined): boolean[] {
-  let active = acc.map(() => true);
-  if (acc.every(([, , conds]) => conds.length === 0)) return active;
-  for (let round = 0; round <= acc.length; round++) {
-    const now = active;
-    const value = (axis: string): AxisValue | undefined => {
-      for (let j = 0; j < acc.length; j++) if (now[j] && acc[j]![0] === axis) return acc[j]![1];
-      return base(axis);
-    };
-    const next = acc.map(([, , conds]) => conds.every((c) => conditionHolds(c, value)));
-    if (next.every((v, idx) => v === now[idx])) break;
-    active = next;
-  }
-  return active;
-}
-
 // ---------------------------------------------------------------- per cell
 
 interface CellTime {
@@ -367,17 +229,14 @@ function sortedJson(o: Readonly<Record<string, string | number>>): string {
 export function expand(exp: Experiment, ctx: BuildContext): Expansion {
   const rep = new Reporter(ctx);
   const data = planData(exp);
-  // The size of the grid is known before any shape is built: a huge grid fails at once. Its bounds
-  // mostly decide; otherwise its points are listed, no more of them than the cell limit allows.
-  const perPoint = sizeCount(exp) * exp.seeds.value.length;
-  const { lower, upper } = gridBounds(exp);
-  const points = lower * perPoint > MAX_CELLS ? [] : gridPoints(exp, Math.floor(MAX_CELLS / Math.max(1, perPoint)));
+  // The size of the grid is known before any shape is built: a huge grid fails at once.
+  const grid = gridWithin(exp, sizeCount(exp) * exp.seeds.value.length);
   const cells: Cell[] = [];
-  if (lower * perPoint > MAX_CELLS || points.length * perPoint > MAX_CELLS) {
-    const count = lower === upper ? `${upper * perPoint}` : lower * perPoint > MAX_CELLS ? `at least ${lower * perPoint}` : `more than ${MAX_CELLS}`;
-    rep.once("CGX0809", exp.vary?.span ?? exp.name.span, `this experiment expands to ${count} cells`, `narrow the grid below ${MAX_CELLS} cells`);
+  if (grid.kind === "too_large") {
+    rep.once("CGX0809", exp.vary?.span ?? exp.name.span, `this experiment expands to ${grid.cells} cells`, `narrow the grid below ${MAX_CELLS} cells`);
     return { data, cells, analyses: [] };
   }
+  const points = grid.points;
   if (points.length === 0) {
     rep.once("CGX0801", exp.vary?.span ?? exp.name.span, "the grid has no cells", "check the axes and their conditions");
   }

@@ -22,7 +22,7 @@ import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
 import type { Item, Statement, WordItem } from "../syntax.js";
 import { noBlock, walkBlock, type BuildContext, type Handler } from "./context.js";
-import { readLogGrid, type GridWords } from "./grids.js";
+import { readLogGrid, type GridWords } from "./log-grid.js";
 import { argValue, callArgs, fail, Reader, skip } from "./reader.js";
 
 export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, keyword: WordItem): EvalSection {

@@ -6,7 +6,7 @@ import { sizeLabel } from "../shapes.js";
 import { cover, type Span } from "../span.js";
 import type { Statement, WordItem } from "../syntax.js";
 import { needBlock, noBlock, walkBlock, type BuildContext } from "./context.js";
-import { readLogGrid, type GridWords } from "./grids.js";
+import { readLogGrid, type GridWords } from "./log-grid.js";
 import { argValue, asCall, callArgs, fail, Reader } from "./reader.js";
 
 export function buildModels(ctx: BuildContext, stmt: Statement, keyword: WordItem): ModelsSection | undefined {

@@ -4,7 +4,7 @@
  * say so in their own words (CGX0602).
  */
 import type { LogGrid } from "../ast.js";
-import { MAX_CELLS } from "../expand.js";
+import { MAX_CELLS } from "../grid.js";
 import type { CallItem } from "../syntax.js";
 import { argValue, callArgs, fail } from "./reader.js";
 
