@@ -16,7 +16,7 @@ export interface AdviceRow {
   readonly params_interval: Interval | null;
   readonly tokens: number;
   readonly tokens_interval: Interval | null;
-  /** Expected loss at the optimum: the IsoFLOP minima's trend, else the parametric law; null when neither is available. */
+  /** Expected loss at the optimum: the IsoFLOP minima's trend when the frontier is IsoFLOP's, else the parametric law (else the minima's trend); null when neither is available. */
   readonly loss: number | null;
   readonly loss_interval: Interval | null;
   readonly loss_from: "isoflop minima" | "parametric law" | null;
@@ -40,8 +40,11 @@ function sig(v: number): string {
 export function advise(a: OptimalAnalysis, flops: number): Advice {
   const warnings: string[] = [];
   const rows: AdviceRow[] = [];
+  // One approach for every group where possible, so that their sizes and losses compare like with like.
+  const shared = (["isoflop", "parametric", "envelope"] as const).find((ap) => a.groups.length > 0 && a.groups.every((g) => g.approaches.some((r) => r.approach === ap && r.n_opt)));
+  if (!shared && a.groups.length > 1) warnings.push("no approach gave a frontier for every group, so groups are advised by different approaches and their losses compare less well");
   for (const g of a.groups) {
-    const pref = preferredApproach(g);
+    const pref = (shared ? g.approaches.find((r) => r.approach === shared) : undefined) ?? preferredApproach(g);
     if (!pref || !pref.n_opt || !pref.d_opt) continue;
     const byApproach: Partial<Record<Approach, number>> = {};
     for (const r of g.approaches) if (r.n_opt) byApproach[r.approach] = frontierAt(r.n_opt, flops);
@@ -50,7 +53,7 @@ export function advise(a: OptimalAnalysis, flops: number): Advice {
     let loss: number | null = null;
     let lossIv: Interval | null = null;
     let lossFrom: AdviceRow["loss_from"] = null;
-    if (g.isoflop?.loss_opt) {
+    if (g.isoflop?.loss_opt && (pref.approach === "isoflop" || !g.parametric)) {
       loss = frontierAt(g.isoflop.loss_opt, flops);
       lossIv = frontierIntervalAt(g.isoflop.loss_opt, flops);
       lossFrom = "isoflop minima";

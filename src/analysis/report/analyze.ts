@@ -151,7 +151,11 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
     }
   }
   const groupBy = ["curriculum", ...varied];
-  for (const x of X_KINDS) {
+  // Under several FLOP budgets, each budget's cells form a U-shaped profile in size, not a power
+  // law: the compute-optimal section analyses them instead.
+  const isoflop = varied.includes("budget") && run.plan.cells.every((c) => c.budget.stop_on === "flops");
+  if (isoflop) notes.push("the cells are trained at several FLOP budgets (an IsoFLOP design): within a budget the loss is U-shaped in size, so the standard power-law fits of loss against params, tokens and FLOPs (and per stage) are left out; the compute-optimal section analyses these cells");
+  for (const x of isoflop ? [] : X_KINDS) {
     const spec: FitSpec = { kind: "fit", law: "power_law", y: "loss", xs: [x], by: groupBy, origin: "report" };
     if (fitSpecs.some((s) => fitId(s) === fitId(spec))) continue;
     // A standard fit against a predictor every cell shares would be a table of refusals: say it once instead.
@@ -182,7 +186,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
   const hasStages = run.plan.cells.some((c) => stagesOf(c).length > 0);
   const stages = stageTable(run);
   const stageFits: FitAnalysis[] = [];
-  if (hasStages) {
+  if (hasStages && !isoflop) {
     const light = { ...settings, bootstrap: Math.min(bootstrap, 50), band: false };
     stageFits.push(runFit(run, { kind: "fit", law: "power_law", y: "loss", xs: ["params"], by: ["curriculum", "stage", ...varied], origin: "report" }, light));
     stageFits.push(runFit(run, { kind: "fit", law: "power_law", y: "loss", xs: ["params"], by: ["curriculum", "stage", "difficulty_bucket", ...varied], origin: "report" }, light));
