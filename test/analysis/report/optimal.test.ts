@@ -71,6 +71,12 @@ describe("the compute-optimal analysis of a run", () => {
     expect(twin.shifts_exponent).toBe(false);
   });
 
+  it("leaves out the standard power-law fits, which FLOP budgets would turn into U-shaped profiles, with one note", () => {
+    expect(r.analysis.fits.filter((f) => f.origin === "report")).toEqual([]);
+    expect(r.analysis.stage_fits).toEqual([]);
+    expect(r.analysis.notes.join("\n")).toMatch(/several FLOP budgets \(an IsoFLOP design\)/);
+  });
+
   it("draws the IsoFLOP profiles and the frontier, and writes the section", () => {
     expect(r.html).toContain('data-plot-id="plot-frontier"');
     expect(r.html).toContain('data-plot-id="plot-isoflop-syllabus"');

@@ -122,7 +122,7 @@ export function syntheticPlan(o: SynthOptions): Plan {
             axes: { curriculum: cur.name, ...(flopBudget === null ? {} : { budget: flopBudget }) },
             size,
             model: { layers: 2, width: 32, heads: 2, mlp: 4, vocab: 256, context: 32, params, params_total: params + 9000, flops_per_token: 6 * params },
-            budget: { tokens: steps * tps, steps, tokens_per_step: tps, flops: 6 * params * steps * tps, stop_on: "tokens" },
+            budget: { tokens: steps * tps, steps, tokens_per_step: tps, flops: flopBudget ?? 6 * params * steps * tps, stop_on: flopBudget === null ? "tokens" : "flops" },
             curriculum,
             train: {
               optimizer: { kind: "adamw", lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1, momentum: 0 },
