@@ -11,7 +11,7 @@ import { checkRecords } from "../store/records.js";
 import { evalStepsOf, readStepRecords, TORN, verifyFinalCheckpoint } from "../store/verify.js";
 import type { Cell, Plan } from "../plan/types.js";
 
-export type CellState = "pending" | "queued" | "running" | "done" | "diverged" | "failed";
+export type CellState = "pending" | "queued" | "running" | "interrupted" | "done" | "diverged" | "failed";
 
 export interface TrainRecord {
   readonly kind: "train";
@@ -116,7 +116,7 @@ export class RunDirError extends Error {
   }
 }
 
-const STATES: readonly CellState[] = ["pending", "queued", "running", "done", "diverged", "failed"];
+const STATES: readonly CellState[] = ["pending", "queued", "running", "interrupted", "done", "diverged", "failed"];
 
 function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;

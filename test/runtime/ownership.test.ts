@@ -93,14 +93,41 @@ describe("ownership of a run directory", () => {
     process.kill(-run.proc.pid!, "SIGINT");
     const r = await run.exited;
     expect(r.code).toBe(130);
-    expect(r.stderr).toContain("stopped by SIGINT; every cell keeps its last checkpoint. Resume with: cgx run exp.cgx");
+    expect(r.stderr).toContain("stopping after the current step (SIGINT); press Ctrl-C again to stop at once");
+    expect(r.stderr).toContain("stopped by SIGINT: every cell keeps its last checkpoint. Resume with: cgx run exp.cgx");
+    expect(r.stderr).toMatch(/2 interrupted/);
     expect(workers.filter(alive)).toEqual([]);
     const runDir = runDirIn(runs);
     expect(readdirSync(runDir)).not.toContain("runner.lock");
-    for (const id of cellIds(runs)) expect(readdirSync(join(runDir, "cells", id))).not.toContain("owner.lock");
+    for (const id of cellIds(runs)) {
+      expect(readdirSync(join(runDir, "cells", id))).not.toContain("owner.lock");
+      const st = JSON.parse(readFileSync(join(runDir, "cells", id, "status.json"), "utf8"));
+      expect(st.state).toBe("interrupted");
+      expect(st.message).toMatch(/^stopped by SIGINT at step \d+; resumes from the checkpoint at step \d+$/);
+    }
+    const status = cgx(dir, "status", runDir);
+    expect(status.stdout).toMatch(/interrupted/);
+    expect(status.stdout).not.toMatch(/running/);
     const again = cgx(dir, "run", "exp.cgx", "--runs", runs, "--no-report");
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).not.toContain("warning");
+    expect(allMetrics(runs)).toBe(reference);
+  }, 240_000);
+
+  it("a second Ctrl-C stops at once, with every file whole, and the resumed run still ends the same", async () => {
+    const runs = join(dir, "twice");
+    const run = start(dir, "run", "exp.cgx", "--runs", runs, "--jobs", "2", "--no-report");
+    await waitFor("a cell training past its first checkpoint", () => cellIds(runs).some((id) => checkpointCount(runs, id) >= 1 && cellOwnerPid(runs, id) !== undefined));
+    const workers = cellIds(runs).flatMap((id) => cellOwnerPid(runs, id) ?? []);
+    process.kill(-run.proc.pid!, "SIGINT");
+    process.kill(-run.proc.pid!, "SIGINT");
+    const r = await run.exited;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("stopped at once by a second SIGINT; every cell keeps its last checkpoint. Resume with: cgx run exp.cgx");
+    expect(r.stderr).not.toContain("internal error");
+    await waitFor("the workers to go", () => workers.filter(alive).length === 0, 10_000);
+    const again = cgx(dir, "run", "exp.cgx", "--runs", runs, "--no-report");
+    expect(again.status, again.stderr).toBe(0);
     expect(allMetrics(runs)).toBe(reference);
   }, 240_000);
 

@@ -12,7 +12,8 @@ import { tryReadJson } from "../../runtime/running/files.js";
 import type { PlanLock } from "../../runtime/running/executor.js";
 import { DataError } from "../../runtime/data/index.js";
 import { experimentDataProvider } from "../../runtime/curriculum/provider.js";
-import { runPlanParallel, stopAllWorkers } from "../../runtime/running/workers.js";
+import { interruptWorkers, killAllWorkers, runPlanParallel } from "../../runtime/running/workers.js";
+import { requestStop, stopRequested } from "../../runtime/running/stop.js";
 import type { Plan } from "../../plan/types.js";
 import { type Io, UserError } from "../io.js";
 import { reportCommand } from "./report.js";
@@ -76,6 +77,12 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     const summary = jobs > 1 ? await runPlanParallel(plan, { ...common, jobs, cacheDir, cwd: io.cwd }) : await runPlan(plan, { ...common, data });
     progress.stop();
     io.err(`\n${summaryLine(plan, summary.results, summary.messages)}; run directory ${summary.runDir}\n`);
+    const signal = stopRequested();
+    if (signal) {
+      // No report from a run cut short: `cgx report` writes one whenever it is wanted.
+      io.err(`stopped by ${signal}: every cell keeps its last checkpoint. Resume with: cgx run ${file}\n`);
+      return signal === "SIGINT" ? 130 : 143;
+    }
     // The run's own analyses (fits, comparisons) and the report, as `cgx report` would write them.
     if (opts.report !== false) reportCommand(io, summary.runDir, {});
     return [...summary.results.values()].some((s) => s === "failed") ? 1 : 0;
@@ -90,7 +97,7 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
 
 /** "18 done, 1 diverged, 1 failed (s/p10k/s0: its worker died twice ...)": every cell accounted for. */
 function summaryLine(plan: Plan, results: ReadonlyMap<string, string>, messages?: ReadonlyMap<string, string>): string {
-  const counts = new Map<string, number>(["done", "diverged", "failed", "running", "pending"].map((s) => [s, 0]));
+  const counts = new Map<string, number>(["done", "interrupted", "diverged", "failed", "running", "pending"].map((s) => [s, 0]));
   for (const s of results.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
   for (const [s, n] of counts) if (n === 0) counts.delete(s);
   const label = new Map(plan.cells.map((c) => [c.id, c.label]));
@@ -101,19 +108,23 @@ function summaryLine(plan: Plan, results: ReadonlyMap<string, string>, messages?
 }
 
 /**
- * Ctrl-C or SIGTERM: stop the workers, release the run's locks (the exit hooks do it) and say how
- * to resume. Checkpoints and metrics on disk are whole at any moment, so stopping between two
- * steps loses at most the steps since each cell's last checkpoint.
+ * Ctrl-C or SIGTERM. The first asks every cell in training to finish its step and come back
+ * "interrupted" (the run then ends with the resume line, exit 130 or 143). The second exits at
+ * once: checkpoints and metrics on disk are whole at any moment, the exit hooks release the locks,
+ * and each cell resumes from its last checkpoint.
  */
 function stopHandler(io: Io, progress: ProgressView, file: string): { remove(): void } {
-  let stopping = false;
-  const onSignal = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals === 1) {
+      requestStop(signal);
+      interruptWorkers(signal);
+      progress.note(`stopping after the current step (${signal}); press Ctrl-C again to stop at once`);
+      return;
+    }
     progress.stop();
-    // The workers first: they release their cells' locks as they exit, then this process releases the run's.
-    await stopAllWorkers();
-    io.err(`\nstopped by ${signal}; every cell keeps its last checkpoint. Resume with: cgx run ${file}\n`);
+    killAllWorkers();
+    io.err(`\nstopped at once by a second ${signal}; every cell keeps its last checkpoint. Resume with: cgx run ${file}\n`);
     process.exit(signal === "SIGINT" ? 130 : 143);
   };
   process.on("SIGINT", onSignal);
@@ -235,6 +246,13 @@ class ProgressView {
     }
   }
 
+  /** A line above the bars on a terminal (they redraw below it), or a plain line. */
+  note(text: string): void {
+    if (this.multi) this.multi.log(`${text}\n`);
+    else this.io.err(`${text}\n`);
+  }
+
+  /** Stops redrawing and gives the terminal back its cursor and line wrapping. */
   stop(): void {
     this.multi?.stop();
   }

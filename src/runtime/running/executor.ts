@@ -3,6 +3,7 @@
  * that is not finished, in this process or in worker processes (--jobs). One cell's failure or
  * divergence never stops the others; finished cells are skipped, interrupted ones resume.
  */
+import { stopRequested } from "./stop.js";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -252,6 +253,7 @@ export async function runOneCell(
         onProgress: (p) => onEvent?.({ kind: "progress", cell, progress: p }),
         warn,
         heartbeat: () => lock.renew(),
+        shouldStop: stopRequested,
       });
       state = out.state;
       message = out.message;
@@ -276,6 +278,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
     const results = new Map<string, CellState>();
     const messages = new Map<string, string>();
     for (const cell of cells) {
+      // Stopped (Ctrl-C): the cell in training came back interrupted; the rest stay as they are.
+      if (stopRequested()) break;
       lock.renew();
       const out = await runOneCell(cell, runDir, opts.backend, opts.data, opts.onEvent);
       results.set(cell.id, out.state);

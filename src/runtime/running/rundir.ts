@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tryReadJson, writeAtomic, writeJsonAtomic } from "./files.js";
 
-export type CellState = "pending" | "queued" | "running" | "done" | "diverged" | "failed";
+/** "interrupted": stopped by a signal after a whole step; it resumes from its last checkpoint. */
+export type CellState = "pending" | "queued" | "running" | "interrupted" | "done" | "diverged" | "failed";
 
 export interface CellStatus {
   readonly id: string;

@@ -8,6 +8,7 @@ import { experimentDataProvider } from "../curriculum/provider.js";
 import type { FromWorker, ToWorker } from "./workers.js";
 import { DiskError } from "../../store/durable.js";
 import { dieWithParent } from "./parent-death.js";
+import { requestStop, stopRequested } from "./stop.js";
 
 const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
@@ -19,8 +20,13 @@ dieWithParent();
 process.on("disconnect", () => process.exit(1));
 // Ctrl-C reaches the whole process group; the parent decides what stops, and tells us.
 process.on("SIGINT", () => undefined);
-// SIGTERM from the parent: exit through the exit hooks, which release the cell lock.
-process.on("SIGTERM", () => process.exit(143));
+// SIGTERM (from the system, or a scheduler): stop after the current step as the parent would ask;
+// a second one, or one while no cell trains, exits at once through the exit hooks (they release the cell lock).
+let training = false;
+process.on("SIGTERM", () => {
+  if (training && !stopRequested()) requestStop("SIGTERM");
+  else process.exit(143);
+});
 
 let ctx: { plan: Plan; runDir: string; run: (id: string) => Promise<void> } | undefined;
 
@@ -58,7 +64,12 @@ process.on("message", async (m: ToWorker) => {
       };
       send({ type: "ready" });
     } else if (m.type === "cell") {
+      training = true;
       await ctx!.run(m.id);
+      training = false;
+    } else if (m.type === "stop") {
+      requestStop(m.signal);
+      if (!training) process.exit(0);
     } else {
       process.exit(0);
     }

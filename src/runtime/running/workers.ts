@@ -18,6 +18,7 @@ import { markCellFailed, openRun, selectCells, type RunEvent, type RunSummary } 
 import type { LoadedBackend } from "../backend.js";
 import type { CellState } from "./rundir.js";
 import { DiskError } from "../../store/durable.js";
+import { stopRequested } from "./stop.js";
 
 export interface WorkerInit {
   readonly type: "init";
@@ -29,7 +30,8 @@ export interface WorkerInit {
   readonly cwd: string;
 }
 
-export type ToWorker = WorkerInit | { readonly type: "cell"; readonly id: string } | { readonly type: "exit" };
+/** "stop": finish the step in progress, return the cell as interrupted, then exit (see stop.ts). */
+export type ToWorker = WorkerInit | { readonly type: "cell"; readonly id: string } | { readonly type: "stop"; readonly signal: NodeJS.Signals } | { readonly type: "exit" };
 
 export interface DiskFailure {
   readonly path: string;
@@ -76,12 +78,14 @@ interface Slot {
 /** Workers of the current parallel run, so a signal handler can stop them before the parent exits. */
 const live = new Set<ChildProcess>();
 
-/** Asks every worker to stop and waits (at most `graceMs`) for them to go, releasing their cell locks. */
-export async function stopAllWorkers(graceMs = 3000): Promise<void> {
-  const running = [...live].filter((w) => w.exitCode === null && w.signalCode === null);
-  const gone = Promise.all(running.map((w) => new Promise((r) => w.once("exit", r))));
-  for (const w of running) w.kill("SIGTERM");
-  await Promise.race([gone, new Promise((r) => setTimeout(r, graceMs))]);
+/** Asks every worker to stop after its current step (the run's first Ctrl-C); runPlanParallel then returns. */
+export function interruptWorkers(signal: NodeJS.Signals): void {
+  for (const w of live) if (w.exitCode === null && w.signalCode === null && w.connected) w.send({ type: "stop", signal } satisfies ToWorker);
+}
+
+/** Kills every worker at once (the second Ctrl-C): files stay whole, and the cells resume from their last checkpoints. */
+export function killAllWorkers(): void {
+  for (const w of live) if (w.exitCode === null && w.signalCode === null) w.kill("SIGKILL");
 }
 
 export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promise<RunSummary> {
@@ -103,14 +107,15 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
         reject(e);
       };
       const settleIfDone = () => {
-        if (!finished && queue.length === 0 && [...slots].every((s) => !s.cell)) {
+        // Stopping (Ctrl-C): once the cells in training have come back, the rest stay where they are.
+        if (!finished && (queue.length === 0 || stopRequested()) && [...slots].every((s) => !s.cell)) {
           finished = true;
           for (const s of slots) s.proc.send({ type: "exit" } satisfies ToWorker);
           resolve();
         }
       };
       const next = (slot: Slot) => {
-        const cell = queue.shift();
+        const cell = stopRequested() ? undefined : queue.shift();
         if (!cell) {
           settleIfDone();
           return;
@@ -158,7 +163,9 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
           const reason = slot.fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
           const detail = slot.stderr.length && !slot.fatal ? `${reason}; its last output: ${slot.stderr.at(-1)}` : reason;
           const cell = slot.cell;
-          if (cell) {
+          // A worker lost while stopping: its cell keeps its last checkpoint and resumes next run.
+          if (cell && stopRequested()) slot.cell = undefined;
+          else if (cell) {
             const tries = attempts.get(cell.id) ?? 1;
             if (tries < ATTEMPTS_PER_CELL) {
               warn(`its worker (pid ${proc.pid}) died: ${detail}; resuming the cell from its last checkpoint in a new worker`, cell);
@@ -180,7 +187,7 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
             fail(new Error(`worker processes keep dying before they start: ${detail}`));
             return;
           }
-          if (queue.length > 0 && slots.size < n) spawnWorker();
+          if (queue.length > 0 && slots.size < n && !stopRequested()) spawnWorker();
           settleIfDone();
         });
         proc.send({ type: "init", runDir, backend: opts.backend.name, kernels: opts.backend.kernels === "libtensorflow" ? "auto" : opts.backend.kernels, cacheDir: opts.cacheDir, cwd: opts.cwd } satisfies ToWorker);

@@ -7,7 +7,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { Cell } from "../../plan/types.js";
 import type { LoadedBackend } from "../backend.js";
-import { saveCheckpoint } from "./checkpoint.js";
+import { listCheckpoints, saveCheckpoint } from "./checkpoint.js";
 import { resumePoint } from "./resume.js";
 import { syncFile } from "../../store/durable.js";
 import { bucketSets, sourceSets, type EvalSet } from "../eval/evalsets.js";
@@ -23,6 +23,7 @@ import type { Masks } from "../model/prune.js";
 import { cellPaths, countLines, writeStatus, type CellState } from "../running/rundir.js";
 import { CurriculumSampler, type PoolExample } from "../curriculum/sampler.js";
 import { lrAt, scheduleFor } from "./schedule.js";
+import { trainStep } from "./step.js";
 
 export interface CellData {
   readonly train: ReadonlyMap<string, readonly PoolExample[]>;
@@ -55,6 +56,8 @@ export interface TrainOptions {
    * which stops the cell before it writes anything more.
    */
   readonly heartbeat?: () => void;
+  /** Asked after every step: a signal that returns the cell as "interrupted" (see running/stop.ts). */
+  readonly shouldStop?: () => NodeJS.Signals | null;
 }
 
 /** The loop gives the event loop a turn this often, so signals, IPC and lock renewals are heard mid-cell. */
@@ -176,13 +179,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       const batch = sampler.batch(step);
       const lr = lrAt(schedule, step) * dyn.lrFactor(step);
       const frozen = dyn.frozenAt(step);
-      const loss = tf.tidy(() => {
-        const x = tf.tensor2d(batch.inputs, [B, T], "int32");
-        const y = tf.tensor1d(batch.targets, "int32");
-        const { value, grads } = model.grads(() => model.loss(x, y));
-        const gradNorm = optimizer.apply(model.vars, grads, lr, cell.train.clip, maskTensors, frozen);
-        return { value: value.dataSync()[0]!, gradNorm };
-      });
+      const loss = trainStep(tf, model, optimizer, batch, { rows: B, context: T, lr, clip: cell.train.clip, masks: maskTensors, frozen });
       flops += dyn.recordStep(step, loss.value);
       step++;
       windowSteps++;
@@ -211,6 +208,15 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev, ...(tasks ? { tasks } : {}) });
         checkpoint(step);
         status("running", step);
+      }
+      // Stopped between two steps: the last checkpoint stands (a checkpoint here would follow no
+      // eval, which resuming requires), and the steps since it are trained again on resume.
+      const signal = done(step) ? null : (opts.shouldStop?.() ?? null);
+      if (signal) {
+        const last = listCheckpoints(paths.checkpoints).at(-1) ?? 0;
+        const message = `stopped by ${signal} at step ${step}; resumes from ${last ? `the checkpoint at step ${last}` : "the start"}`;
+        status("interrupted", step, message);
+        return { state: "interrupted", finalLoss: null, message };
       }
     }
     // FLOPs are dense: masked (pruned) weights are still multiplied, so pruning saves nothing here.
