@@ -25,13 +25,18 @@ export function variedAxes(run: RunData): string[] {
   return keys.filter((k) => new Set(run.plan.cells.map((c) => String(c.axes[k] ?? ""))).size > 1);
 }
 
+/** An axis value as shown: large numbers (budgets) in exact exponent form, `5e11` rather than `500000000000`. */
+export function axisText(v: string | number): string {
+  return typeof v === "number" && Math.abs(v) >= 1e6 ? v.toExponential().replace("e+", "e") : String(v);
+}
+
 /** A cell's value for a `by` key that does not change the response (curriculum, seed, size, an axis); undefined when unknown. */
 export function groupValue(cell: Cell, key: string): string | undefined {
   if (key === "curriculum") return curriculumOf(cell);
   if (key === "seed") return String(cell.seed);
   if (key === "size") return cell.size;
   const v = cell.axes[key];
-  return v === undefined ? undefined : String(v);
+  return v === undefined ? undefined : axisText(v);
 }
 
 /** A cell's value on a grid axis ("curriculum" included), as a string. */
@@ -50,7 +55,7 @@ export function contextKey(cell: Cell, axis = "curriculum"): string {
   if (axis !== "curriculum" && !keys.includes("curriculum")) keys.push("curriculum");
   return keys
     .sort()
-    .map((k) => `${k}=${k === "curriculum" ? curriculumOf(cell) : String(cell.axes[k])}`)
+    .map((k) => `${k}=${k === "curriculum" ? curriculumOf(cell) : axisText(cell.axes[k]!)}`)
     .join(",");
 }
 
