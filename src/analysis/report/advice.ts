@@ -100,7 +100,12 @@ export function advise(a: OptimalAnalysis, flops: number): Advice {
     else {
       const next = ranked[1]!;
       const clear = best.loss_interval && next.loss_interval && best.loss_interval[1] < next.loss_interval[0];
-      why = `${best.group} has the lowest expected loss (${best.loss!.toFixed(3)} against ${next.loss!.toFixed(3)} for ${next.group})${clear ? ", with intervals that do not overlap" : best.loss_interval && next.loss_interval ? ", but their intervals overlap: the difference is not clear of the noise" : ""}`;
+      const caveat = clear
+        ? ", with intervals that do not overlap"
+        : best.loss_interval && next.loss_interval
+          ? ", but their intervals overlap: the difference is not clear of the noise"
+          : `, but without an interval for both (the parametric law gives none for its expected loss), a difference of ${(next.loss! - best.loss!).toFixed(3)} cannot be told from noise`;
+      why = `${best.group} has the lowest expected loss (${best.loss!.toFixed(3)} against ${next.loss!.toFixed(3)} for ${next.group})${caveat}`;
     }
   }
   return { flops, rows, recommended, why, warnings };
