@@ -59,15 +59,26 @@ export class DiagnosticSink {
 }
 
 /** Renders diagnostics like rustc: header, location arrow, the source line, a caret, a help line. */
+/** Diagnostics printed in full; the rest are counted. */
+const MAX_RENDERED = 50;
+
+/** Characters of a source line shown under a diagnostic. */
+const MAX_SHOWN = 160;
+
 export function renderDiagnostic(d: Diagnostic, file: string, index: LineIndex): string {
   const lineNo = d.span.line;
   const gutter = String(lineNo).length;
   const pad = " ".repeat(gutter);
-  const lineText = index.lineText(lineNo).replace(/\t/g, " ");
-  const caretStart = d.span.col - 1;
+  const fullLine = index.lineText(lineNo).replace(/\t/g, " ");
+  const spanStart = d.span.col - 1;
   // The caret covers the span on its first line only; a span that runs on gets a caret to the line end.
-  const caretEnd = d.span.endLine === d.span.line ? d.span.endCol - 1 : lineText.length;
-  const caretLen = Math.max(1, caretEnd - caretStart);
+  const spanEnd = d.span.endLine === d.span.line ? d.span.endCol - 1 : fullLine.length;
+  // A very long line (generated files) is shown as a window around the span, not whole.
+  const from = fullLine.length > MAX_SHOWN ? Math.max(0, Math.min(spanStart - 40, fullLine.length - MAX_SHOWN)) : 0;
+  const to = Math.min(fullLine.length, from + MAX_SHOWN);
+  const lineText = `${from > 0 ? "…" : ""}${fullLine.slice(from, to)}${to < fullLine.length ? "…" : ""}`;
+  const caretStart = spanStart - from + (from > 0 ? 1 : 0);
+  const caretLen = Math.max(1, Math.min(spanEnd, to) - spanStart);
   const lines = [
     `${d.severity}[${d.code}]: ${d.message}`,
     `${pad}--> ${file}:${lineNo}:${d.span.col}`,
@@ -83,7 +94,9 @@ export function renderDiagnostics(ds: readonly Diagnostic[], file: string, index
   if (ds.length === 0) return "";
   const errors = ds.filter((d) => d.severity === "error").length;
   const warnings = ds.length - errors;
-  const body = ds.map((d) => renderDiagnostic(d, file, index)).join("\n\n");
+  // Thousands of errors (a generated file) are as useless on a terminal as one: show the first ones.
+  const shown = ds.slice(0, MAX_RENDERED);
+  const body = shown.map((d) => renderDiagnostic(d, file, index)).join("\n\n") + (ds.length > shown.length ? `\n\n... and ${ds.length - shown.length} more (\`--format json\` lists all)` : "");
   const parts: string[] = [];
   if (errors) parts.push(`${errors} error${errors === 1 ? "" : "s"}`);
   if (warnings) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);

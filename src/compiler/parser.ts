@@ -429,7 +429,23 @@ export interface ParseResult {
   readonly index: LineIndex;
 }
 
-export function parse(text: string): ParseResult {
+/** Deepest nesting of `{`, `(` and `[` read: the parser is recursive, and real files nest a handful deep. */
+export const MAX_NESTING = 64;
+
+/** The first opener past MAX_NESTING deep, if any. */
+function tooDeep(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.tokenType === T.LBrace || t.tokenType === T.LParen || t.tokenType === T.LBracket) {
+      if (++depth > MAX_NESTING) return t;
+    } else if (t.tokenType === T.RBrace || t.tokenType === T.RParen || t.tokenType === T.RBracket) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+export function parse(source: string): ParseResult {
+  // A byte-order mark some editors write is not part of the file's text.
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const index = new LineIndex(text);
   const diagnostics: Diagnostic[] = [];
   const lexed = lexer.tokenize(text);
@@ -470,6 +486,13 @@ export function parse(text: string): ParseResult {
     }
   }
   const significant = significantTokens(tokens, index);
+  const deep = tooDeep(significant.tokens);
+  if (deep) {
+    // Parsing this would exhaust the stack: one error, and no tree.
+    const span = index.span(deep.startOffset, (deep.endOffset ?? deep.startOffset) + 1);
+    diagnostics.push(diag("CGX0106", span, `blocks, lists and calls are nested more than ${MAX_NESTING} deep here`, `cgx reads at most ${MAX_NESTING} levels; flatten the structure`));
+    return { syntax: { statements: [], comments, errorSpans: [span], cutShort: true }, diagnostics, index };
+  }
   const braces = repairBraces(significant.tokens, text, index, open !== undefined);
   parser.index = index;
   parser.extra = [];

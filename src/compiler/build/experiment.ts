@@ -30,6 +30,12 @@ import { fail, Reader } from "./reader.js";
 import { LineIndex, type Span } from "../span.js";
 
 /** What the builder could make; sections that failed to build are absent. */
+
+/** Largest seed: the runtime's generators take 32-bit seeds. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/** Longest experiment name: it is a directory name, and runs/NAME/HASH must stay a valid path. */
+const MAX_NAME = 100;
 export interface PartialExperiment {
   name?: Name;
   seeds: Spanned<readonly number[]>;
@@ -80,6 +86,8 @@ export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: Li
   ctx.attempt(() => {
     const r = new Reader(stmt.items.slice(1), head.span);
     exp.name = r.name("an experiment name");
+    // The name becomes a directory (runs/NAME/...): file systems refuse names past 255 bytes.
+    if (exp.name.text.length > MAX_NAME) fail("CGX0204", exp.name.span, `the experiment name is ${exp.name.text.length} characters long`, `it names the run directory (runs/NAME/...): keep it to ${MAX_NAME} characters or fewer`);
     r.done("after the experiment name");
   });
   if (!stmt.block) {
@@ -106,6 +114,8 @@ export function buildExperiment(ctx: BuildContext, syntax: SyntaxFile, index: Li
           const seeds = item.elements.map((el) => {
             const er = Reader.ofPhrase(el);
             const n = er.integer("a seed", 0);
+            // Seeds feed 32-bit generators: a larger one would alias a smaller one (or, past 2^53, not even be the number written).
+            if (n.value > MAX_SEED) fail("CGX0402", n.span, `the seed ${n.value > Number.MAX_SAFE_INTEGER ? "written here" : n.value} is too large`, `seeds are whole numbers from 0 to ${MAX_SEED}`);
             er.done("in the seed list");
             return n.value;
           });
