@@ -65,7 +65,15 @@ export interface SourceDecl {
 
 export type DifficultyMetric =
   | { readonly kind: "flesch_kincaid" | "dale_chall" | "length" | "rarity" | "compression"; readonly span: Span }
-  | { readonly kind: "perplexity"; readonly refParams: number; readonly refTokens: number; readonly span: Span }
+  | {
+      readonly kind: "perplexity";
+      readonly refParams: Spanned<number>;
+      readonly refTokens: number;
+      /** The sources its reference model trains on; empty: every source. */
+      readonly on: readonly Name[];
+      readonly seed: number;
+      readonly span: Span;
+    }
   | { readonly kind: "field"; readonly field: Spanned<string>; readonly span: Span };
 
 export interface DataSection {

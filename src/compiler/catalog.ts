@@ -77,7 +77,7 @@ export const DIFFICULTY_METRICS = {
   length: "length in tokens",
   rarity: "mean negative log unigram frequency of the words",
   compression: "gzip compression ratio (harder text compresses less)",
-  perplexity: "perplexity under a small reference model: perplexity(ref: 200k, tokens: 2M)",
+  perplexity: "log-perplexity under a small reference model cgx trains first: perplexity(ref: 30k, tokens: 300k tok, on: kids)",
   field: 'a numeric metadata field of a jsonl source: field("grade")',
 } as const;
 

@@ -35,5 +35,6 @@ export function emitPlan(experiment: string, source: string, compilerVersion: st
     cells,
     analyses: x.analyses,
     totals: { cells: cells.length, tokens, flops },
+    positions: x.positions,
   };
 }

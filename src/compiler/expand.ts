@@ -4,14 +4,15 @@
  * Problems that only show per cell (an event after a small cell's budget ends) are reported here,
  * once per source location, naming the first cell that has them.
  */
-import type { AxisValue, Condition, CurriculumDecl, DifficultyMetric, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
-import { SYNTHETIC_TASKS } from "./catalog.js";
+import type { AxisValue, Condition, CurriculumDecl, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
 import type { BuildContext } from "./build/context.js";
 import { cellId, sha256 } from "./emit.js";
 import { budgetAxisSpans, budgetLabels, cellBudget, pointBudget, rawBudget, wholeSteps } from "./budget.js";
 import { gridWithin, MAX_CELLS, type Assignment } from "./grid.js";
 import { Reporter, SILENT } from "./reporter.js";
-import { logSpaced, PRETRAINED_VOCAB, shapeForParams, shapeOf, sizeLabel, sizeLabels } from "./shapes.js";
+import { planData } from "./expand-data.js";
+import { mixPositions } from "./positions.js";
+import { logSpaced, shapeForParams, shapeOf, sizeLabel, sizeLabels } from "./shapes.js";
 import type { Span } from "./span.js";
 import type {
   Cell,
@@ -24,6 +25,7 @@ import type {
   PlanLevel,
   PlanMetric,
   PlanMixPart,
+  PlanPositions,
   PlanPruneRule,
   PlanStage,
   PlanTrain,
@@ -42,48 +44,7 @@ export interface Expansion {
   readonly data: PlanData;
   readonly cells: Cell[];
   readonly analyses: PlanAnalysis[];
-}
-
-export function planMetric(m: DifficultyMetric): PlanMetric {
-  switch (m.kind) {
-    case "perplexity":
-      return { kind: "perplexity", ref_params: m.refParams, ref_tokens: m.refTokens };
-    case "field":
-      return { kind: "field", field: m.field.value };
-    default:
-      return { kind: m.kind };
-  }
-}
-
-function planData(exp: Experiment): PlanData {
-  const d = exp.data;
-  const tokenizer =
-    d.tokenizer.kind === "bytes"
-      ? { kind: "bytes" as const, vocab: 256 }
-      : d.tokenizer.kind === "bpe"
-        ? { kind: "bpe" as const, vocab: d.tokenizer.vocab }
-        : { kind: "pretrained" as const, name: d.tokenizer.name, vocab: PRETRAINED_VOCAB[d.tokenizer.name]! };
-  const sources = d.sources.map((s) => {
-    const spec = s.spec;
-    switch (spec.kind) {
-      case "builtin":
-        return { name: s.name.text, kind: "builtin" as const, corpus: spec.corpus.value };
-      case "files":
-        return { name: s.name.text, kind: "files" as const, glob: spec.glob.value, format: spec.format, text_field: spec.textField ?? null, fields: [...spec.fields], unit: spec.unit };
-      case "synthetic": {
-        // Every parameter of the task, written or defaulted, sorted by name: the plan leaves nothing to defaults.
-        const written = new Map(spec.params.map((p) => [p.name.text, typeof p.value === "string" ? Number(p.value) : p.value]));
-        const info = SYNTHETIC_TASKS[spec.task.value]!;
-        const params: Record<string, number | { min: number; max: number }> = {};
-        for (const name of Object.keys(info.params).sort()) {
-          const v = written.get(name) ?? info.params[name]!.default;
-          params[name] = typeof v === "number" ? v : { min: v.min, max: v.max };
-        }
-        return { name: s.name.text, kind: "synthetic" as const, task: spec.task.value, params };
-      }
-    }
-  });
-  return { tokenizer, context: d.context.value, heldout: d.heldout.value, difficulty: planMetric(d.difficulty), sources };
+  readonly positions: PlanPositions;
 }
 
 /** How many sizes the models block declares, before any shape is built. */
@@ -234,7 +195,7 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
   const cells: Cell[] = [];
   if (grid.kind === "too_large") {
     rep.once("CGX0809", exp.vary?.span ?? exp.name.span, `this experiment expands to ${grid.cells} cells`, `narrow the grid below ${MAX_CELLS} cells`);
-    return { data, cells, analyses: [] };
+    return { data, cells, analyses: [], positions: mixPositions(exp) };
   }
   const points = grid.points;
   if (points.length === 0) {
@@ -388,7 +349,7 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
       }
     }
   }
-  return { data, cells, analyses: analysesFor(exp, points) };
+  return { data, cells, analyses: analysesFor(exp, points), positions: mixPositions(exp) };
 }
 
 function planLevel(l: Level): PlanLevel {

@@ -197,7 +197,7 @@ const CALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   pacing: ["start", "full_at"],
   files: ["text", "fields", "unit"],
   bpe: ["vocab"],
-  perplexity: ["ref", "tokens"],
+  perplexity: ["ref", "tokens", "on", "seed"],
   breaks: ["max"],
 };
 const SHAPE_ARGS = ["layers", "width", "heads", "mlp"];

@@ -21,14 +21,6 @@ const mixture = { type: "array", items: mixPart, minItems: 1 };
 const nullableMixture = { anyOf: [mixture, { type: "null" }] };
 const filters = { type: "array", items: filter };
 
-const metric = {
-  oneOf: [
-    obj({ kind: { enum: ["flesch_kincaid", "dale_chall", "length", "rarity", "compression"] } }),
-    obj({ kind: { const: "perplexity" }, ref_params: posInt, ref_tokens: posInt }),
-    obj({ kind: { const: "field" }, field: str }),
-  ],
-};
-
 const pacingFn = {
   oneOf: [
     obj({ kind: { enum: ["linear", "exponential", "competence"] } }),
@@ -38,6 +30,50 @@ const pacingFn = {
 };
 
 const level = { oneOf: [obj({ kind: { enum: ["value", "quantile"] }, value: num }), obj({ kind: { enum: ["min", "max"] } })] };
+
+const modelShape = obj({
+  layers: posInt,
+  width: posInt,
+  heads: posInt,
+  mlp: posInt,
+  vocab: posInt,
+  context: posInt,
+  params: posInt,
+  params_total: posInt,
+  flops_per_token: posInt,
+});
+
+const train = obj({
+  optimizer: obj({
+    kind: { enum: ["adamw", "adam", "sgd"] },
+    lr: { type: "number", exclusiveMinimum: 0 },
+    beta1: share,
+    beta2: share,
+    eps: { type: "number", exclusiveMinimum: 0 },
+    weight_decay: { type: "number", minimum: 0 },
+    momentum: share,
+  }),
+  schedule: obj({ kind: { enum: ["cosine", "linear", "constant"] }, warmup: tokens, min_lr: share }),
+  batch: posInt,
+  clip: { type: "number", minimum: 0 },
+});
+
+const metric = {
+  oneOf: [
+    obj({ kind: { enum: ["flesch_kincaid", "dale_chall", "length", "rarity", "compression"] } }),
+    obj({
+      kind: { const: "perplexity" },
+      ref_params: posInt,
+      ref_tokens: posInt,
+      steps: posInt,
+      on: { type: "array", items: str, minItems: 1 },
+      seed: nonNegInt,
+      model: modelShape,
+      train,
+    }),
+    obj({ kind: { const: "field" }, field: str }),
+  ],
+};
 
 const stage = obj({
   name: str,
@@ -67,33 +103,6 @@ const curriculum = {
     obj({ name: str, kind: { enum: ["shuffled", "anti"] }, metric, mixture: nullableMixture, filters }),
   ],
 };
-
-const modelShape = obj({
-  layers: posInt,
-  width: posInt,
-  heads: posInt,
-  mlp: posInt,
-  vocab: posInt,
-  context: posInt,
-  params: posInt,
-  params_total: posInt,
-  flops_per_token: posInt,
-});
-
-const train = obj({
-  optimizer: obj({
-    kind: { enum: ["adamw", "adam", "sgd"] },
-    lr: { type: "number", exclusiveMinimum: 0 },
-    beta1: share,
-    beta2: share,
-    eps: { type: "number", exclusiveMinimum: 0 },
-    weight_decay: { type: "number", minimum: 0 },
-    momentum: share,
-  }),
-  schedule: obj({ kind: { enum: ["cosine", "linear", "constant"] }, warmup: tokens, min_lr: share }),
-  batch: posInt,
-  clip: { type: "number", minimum: 0 },
-});
 
 const growOp = {
   oneOf: [
@@ -204,6 +213,19 @@ const analysis = {
   ],
 };
 
+const position = { line: posInt, col: posInt };
+const positions = obj({
+  mixes: {
+    type: "array",
+    items: obj({
+      curriculum: str,
+      stage: { type: ["string", "null"] },
+      sources: { type: "array", items: obj({ source: str, ...position }) },
+      where: { anyOf: [obj(position), { type: "null" }] },
+    }),
+  },
+});
+
 export const PLAN_SCHEMA = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   $id: "https://cgx.dev/schema/plan-v1.json",
@@ -219,6 +241,7 @@ export const PLAN_SCHEMA = {
     cells: { type: "array", items: cell },
     analyses: { type: "array", items: analysis },
     totals: obj({ cells: nonNegInt, tokens: nonNegInt, flops: num }),
+    positions,
   }),
 } as const;
 

@@ -22,6 +22,33 @@ export interface Plan {
   readonly cells: readonly Cell[];
   readonly analyses: readonly PlanAnalysis[];
   readonly totals: { readonly cells: number; readonly tokens: number; readonly flops: number };
+  readonly positions: PlanPositions;
+}
+
+/** A 1-based line and column in the .cgx source. */
+export interface PlanPosition {
+  readonly line: number;
+  readonly col: number;
+}
+
+/**
+ * Where parts of the experiment are written in the .cgx, so errors found at run time (a filter that
+ * leaves a source of a mix empty) can point at the source. Kept out of `data` and `cells`, which
+ * name runs and cells: adding a comment line moves positions but must not retrain anything.
+ */
+export interface PlanPositions {
+  readonly mixes: readonly PlanMixPosition[];
+}
+
+/** One mix of a curriculum or control: where each of its sources and its `where` filter are written. */
+export interface PlanMixPosition {
+  /** The curriculum's (or control's) name, as on the curriculum axis. */
+  readonly curriculum: string;
+  /** The stage of a staged curriculum; null for the other kinds and for controls. */
+  readonly stage: string | null;
+  readonly sources: readonly (PlanPosition & { readonly source: string })[];
+  /** The `where` clause's first filter; null without one. */
+  readonly where: PlanPosition | null;
 }
 
 export type PlanTokenizer =
@@ -44,8 +71,27 @@ export type PlanSource =
 
 export type PlanMetric =
   | { readonly kind: "flesch_kincaid" | "dale_chall" | "length" | "rarity" | "compression" }
-  | { readonly kind: "perplexity"; readonly ref_params: number; readonly ref_tokens: number }
+  | PlanPerplexity
   | { readonly kind: "field"; readonly field: string };
+
+/**
+ * `perplexity(...)`: every example's mean negative log-likelihood per token (nats) under a small
+ * reference model that cgx trains first. Everything about that model is resolved here, so the
+ * runtime trains exactly what the plan says.
+ */
+export interface PlanPerplexity {
+  readonly kind: "perplexity";
+  /** The size asked for (`ref:`), in non-embedding parameters; `model.params` is what it resolved to. */
+  readonly ref_params: number;
+  /** Training tokens: `steps` whole steps of `train.batch x model.context`. */
+  readonly ref_tokens: Tokens;
+  readonly steps: number;
+  /** The sources whose training splits it trains on, in declaration order (never heldout text). */
+  readonly on: readonly string[];
+  readonly seed: number;
+  readonly model: ModelShape;
+  readonly train: PlanTrain;
+}
 
 export interface PlanData {
   readonly tokenizer: PlanTokenizer;

@@ -100,16 +100,28 @@ async function loadJs(name: "wasm" | "cpu", kernels: KernelsChoice): Promise<Loa
   return { ...base, kernels: "openblas", kernelsDetail: `OpenBLAS from ${blas.blas.library}, 1 thread (${blas.blas.config.trim()})` };
 }
 
+/** The backend this process loaded last: tfjs has one active backend per process, and this is it. */
+let active: LoadedBackend | undefined;
+
 export async function loadBackend(name: BackendName, kernels: KernelsChoice = kernelsFromEnv()): Promise<LoadedBackend> {
   switch (name) {
     case "tensorflow-gpu":
-      return loadNative("@tensorflow/tfjs-node-gpu", name);
+      return (active = await loadNative("@tensorflow/tfjs-node-gpu", name));
     case "tensorflow":
-      return loadNative("@tensorflow/tfjs-node", name);
+      return (active = await loadNative("@tensorflow/tfjs-node", name));
     case "wasm":
     case "cpu":
-      return loadJs(name, kernels);
+      return (active = await loadJs(name, kernels));
   }
+}
+
+/**
+ * The backend cells train on in this process (the one `cgx run` or a worker loaded), or, when none
+ * is loaded yet, the first that loads. For work done before a cell, such as training the
+ * perplexity reference model, so it never switches the process to another backend.
+ */
+export async function activeBackend(): Promise<LoadedBackend> {
+  return active ?? pickBackend();
 }
 
 export function isBackendName(s: string): s is BackendName {

@@ -59,7 +59,15 @@ export function planTable(plan: Plan, flopsPerSecond: number): string {
   const head = `experiment ${plan.experiment}: ${plan.cells.length} cells, source ${plan.source_hash.slice(0, 12)}\n\n`;
   const body = table(["#", "id", "cell", "layers x width", "params", "tokens", "steps", "FLOPs", "ETA"], rows, new Set([0, 4, 5, 6, 7, 8]));
   const total = `\ntotal: ${human(plan.totals.tokens)} tokens, ${sci(plan.totals.flops)} FLOPs, ETA ${duration(plan.totals.flops / flopsPerSecond)} at ${sci(flopsPerSecond)} FLOP/s (set with --flops-per-second)\n`;
-  return head + body + total;
+  return head + body + total + referenceLine(plan, flopsPerSecond);
+}
+
+/** What `difficulty perplexity(...)` trains before the first cell (training only: scoring reads every example once more). */
+function referenceLine(plan: Plan, flopsPerSecond: number): string {
+  const d = plan.data.difficulty;
+  if (d.kind !== "perplexity") return "";
+  const flops = d.ref_tokens * d.model.flops_per_token;
+  return `before the cells: a perplexity reference model of ${human(d.model.params)} params (${d.model.layers}x${d.model.width}) on ${human(d.ref_tokens)} tokens of ${d.on.join(", ")}, ${sci(flops)} FLOPs, ETA ${duration(flops / flopsPerSecond)}; then every example is scored; both are cached\n`;
 }
 
 export function schemaCommand(io: Io): number {

@@ -1,5 +1,5 @@
 /** Builds the `data { ... }` block. */
-import type { DataSection, DifficultyMetric, SourceDecl, SourceSpec, Spanned, SyntheticParam, Tokenizer } from "../ast.js";
+import type { DataSection, DifficultyMetric, Name, SourceDecl, SourceSpec, Spanned, SyntheticParam, Tokenizer } from "../ast.js";
 import { BUILTIN_CORPORA, DIFFICULTY_METRICS, PRETRAINED_TOKENIZERS, SYNTHETIC_TASKS } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
@@ -115,14 +115,16 @@ export function readMetric(r: Reader): DifficultyMetric {
       callArgs(call, [], []);
       return { kind, span: call.span };
     case "perplexity": {
-      const args = callArgs(call, [], ["ref", "tokens"], ["ref"]);
+      const args = callArgs(call, [], ["ref", "tokens", "on", "seed"], ["ref"]);
       const ref = argValue(args, "ref", (a) => a.integer("a reference model size in parameters", 1000))!;
       const tokens = argValue(args, "tokens", (a) => {
         const d = a.duration();
         if (d.kind !== "tokens") fail("CGX0401", d.span, "the reference model's budget is a number of tokens", "write it like `2M tok`");
         return d.value;
       });
-      return { kind: "perplexity", refParams: ref.value, refTokens: tokens ?? 20 * ref.value, span: call.span };
+      const on = argValue(args, "on", readSourceNames) ?? [];
+      const seed = argValue(args, "seed", (a) => a.integer("a seed", 0))?.value ?? 0;
+      return { kind: "perplexity", refParams: ref, refTokens: tokens ?? 20 * ref.value, on, seed, span: call.span };
     }
     case "field": {
       const args = callArgs(call, ["name"], [], ["name"]);
@@ -132,6 +134,20 @@ export function readMetric(r: Reader): DifficultyMetric {
     default:
       fail("CGX0209", call.callee.span, `unknown difficulty metric \`${kind}\``, suggestHelp(kind, names));
   }
+}
+
+/** `kids` or `[kids, fiction]`: source names, checked against the declared sources later (check/data.ts). */
+function readSourceNames(r: Reader): Name[] {
+  const item = r.peek();
+  if (item?.kind !== "list") return [r.name("a source name, or a list like `[kids, fiction]`")];
+  r.next("a list of source names");
+  if (item.elements.length === 0) fail("CGX0204", item.span, "the list of sources is empty", "name at least one source, or leave `on` out to use every source");
+  return item.elements.map((el) => {
+    const er = Reader.ofPhrase(el);
+    const n = er.name("a source name");
+    er.done("in the list of sources");
+    return n;
+  });
 }
 
 function readSourceSpec(r: Reader): SourceSpec {

@@ -2,6 +2,7 @@
 import type { BuildContext } from "../build/context.js";
 import type { PartialExperiment } from "../build/experiment.js";
 import { checkCurricula } from "./curricula.js";
+import { checkData } from "./data.js";
 import { checkAnalyze, checkVary } from "./grid.js";
 import { checkEvaluate, checkGrowPrune, checkModels } from "./schedule.js";
 import { collectScope } from "./scope.js";
@@ -9,6 +10,7 @@ import { collectScope } from "./scope.js";
 export function check(ctx: BuildContext, exp: PartialExperiment): void {
   requireSections(ctx, exp);
   const scope = collectScope(ctx, exp);
+  checkData(ctx, exp, scope);
   checkCurricula(ctx, exp, scope);
   checkModels(ctx, exp);
   checkGrowPrune(ctx, exp, scope);

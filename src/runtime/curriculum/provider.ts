@@ -1,18 +1,28 @@
 /**
  * Adapts the data layer to the trainer: loads the experiment's sources once per process, tokenizes
- * every example once, and hands each cell the pools its curriculum needs, scored by the metric that
- * curriculum orders by.
+ * every example once, checks every mix against the data (before any cell trains), and hands each
+ * cell the pools its curriculum needs, scored by the metric that curriculum orders by.
  */
 import type { Cell, Plan, PlanMetric } from "../../plan/types.js";
+import type { LoadedBackend } from "../backend.js";
 import { loadExperimentData, type ExperimentData } from "../data/index.js";
 import { taskItems, type TaskItem } from "../data/synthetic/index.js";
+import { separatorOf } from "../data/tokenizers/index.js";
 import type { Example } from "../data/types.js";
+import { checkMixes } from "./mixcheck.js";
 import type { PoolExample } from "./sampler.js";
 import type { CellData } from "../training/trainer.js";
 
 export interface ProviderOptions {
   readonly cacheDir: string;
   readonly cwd: string;
+  /** What trains the perplexity reference model; default: the backend this process trains on. */
+  readonly backend?: LoadedBackend;
+  /**
+   * Progress lines of slow data steps (the perplexity reference model). Default: standard error,
+   * so a run that trains a reference model for a minute says so.
+   */
+  readonly log?: (line: string) => void;
 }
 
 interface Tokenized {
@@ -39,21 +49,9 @@ export function experimentDataProvider(plan: Plan, opts: ProviderOptions): (cell
   let loaded: Promise<Tokenized> | undefined;
   const byMetric = new Map<string, CellData>();
   const taskMemo = new Map<string, TaskItem[]>();
-  return async (cell: Cell) => {
-    loaded ??= (async () => {
-      const data = await loadExperimentData(plan.data, opts);
-      const train = new Map<string, Int32Array[]>();
-      const heldout = new Map<string, Int32Array[]>();
-      for (const [name, split] of data.sources) {
-        train.set(name, split.train.map((e) => Int32Array.from(data.tokenizer.encode(e.text))));
-        heldout.set(name, split.heldout.map((e) => Int32Array.from(data.tokenizer.encode(e.text))));
-      }
-      const sep = data.tokenizer.encode("\n");
-      return { data, train, heldout, separator: sep[0] ?? 10 };
-    })();
-    const t = await loaded;
-    // Evaluation buckets always use the experiment's difficulty; a curriculum may order by another metric.
-    const metric: PlanMetric = "metric" in cell.curriculum ? cell.curriculum.metric : plan.data.difficulty;
+  const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  /** Train and heldout pools with train examples scored by `metric` (evaluation buckets keep the experiment's difficulty). */
+  const poolsFor = (t: Tokenized, metric: PlanMetric): CellData => {
     const key = JSON.stringify(metric);
     let cd = byMetric.get(key);
     if (!cd) {
@@ -64,6 +62,24 @@ export function experimentDataProvider(plan: Plan, opts: ProviderOptions): (cell
       cd = { train: pools(trainEx, t.train, scores), heldout: pools(heldEx, t.heldout), separator: t.separator };
       byMetric.set(key, cd);
     }
+    return cd;
+  };
+  return async (cell: Cell) => {
+    loaded ??= (async () => {
+      const data = await loadExperimentData(plan.data, { cacheDir: opts.cacheDir, cwd: opts.cwd, log, ...(opts.backend ? { backend: opts.backend } : {}) });
+      const train = new Map<string, Int32Array[]>();
+      const heldout = new Map<string, Int32Array[]>();
+      for (const [name, split] of data.sources) {
+        train.set(name, split.train.map((e) => Int32Array.from(data.tokenizer.encode(e.text))));
+        heldout.set(name, split.heldout.map((e) => Int32Array.from(data.tokenizer.encode(e.text))));
+      }
+      const t: Tokenized = { data, train, heldout, separator: separatorOf(data.tokenizer) };
+      checkMixes(plan, (metric) => poolsFor(t, metric).train);
+      return t;
+    })();
+    const t = await loaded;
+    const metric: PlanMetric = "metric" in cell.curriculum ? cell.curriculum.metric : plan.data.difficulty;
+    const cd = poolsFor(t, metric);
     if (cell.eval.tasks.length === 0) return cd;
     const tk = JSON.stringify([cell.eval.tasks, cell.eval.samples]);
     let items = taskMemo.get(tk);

@@ -5,6 +5,7 @@
  * step is the stage containing its first token in the plan's boundaries.
  */
 import type { PlanCurriculum, PlanFilter, PlanMixPart, PlanStage } from "../../plan/types.js";
+import { passes } from "./filters.js";
 import { ceilingFraction, competence } from "./pacing.js";
 import { deriveSeed, Rng } from "../rng.js";
 
@@ -60,34 +61,6 @@ interface Phase {
 const GOLDEN = 0.6180339887498949;
 /** `ordered` draws from a window this wide (as a share of the pool) around the current rank. */
 const ORDER_WINDOW = 0.02;
-
-function passes(ex: PoolExample, filters: readonly PlanFilter[]): boolean {
-  for (const f of filters) {
-    const v = f.field === "difficulty" ? ex.difficulty : ex.fields[f.field];
-    if (v === undefined) return false;
-    switch (f.op) {
-      case "<=":
-        if (!(v <= f.value)) return false;
-        break;
-      case ">=":
-        if (!(v >= f.value)) return false;
-        break;
-      case "<":
-        if (!(v < f.value)) return false;
-        break;
-      case ">":
-        if (!(v > f.value)) return false;
-        break;
-      case "==":
-        if (v !== f.value) return false;
-        break;
-      case "!=":
-        if (v === f.value) return false;
-        break;
-    }
-  }
-  return true;
-}
 
 export class SamplerError extends Error {}
 

@@ -1,5 +1,5 @@
 /**
- * The on-disk cache: score arrays and trained tokenizers, each under a content-hash key, in
+ * The on-disk cache: score arrays, trained tokenizers and reference models, each under a content-hash key, in
  * `<cacheDir>/data/<kind>/<key>.<ext>`. Writes are atomic (temp file + rename), so a killed run
  * leaves either the old entry or the new one, and two processes computing the same entry race
  * harmlessly. A key is a hash of everything the value depends on (texts, tokenizer, algorithm
@@ -30,19 +30,37 @@ export class DiskCache {
 
   /** A float64 array of exactly `length` values, or undefined (missing, truncated, or other size). */
   readFloats(kind: string, key: string, length: number): Float64Array | undefined {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(this.path(kind, key, "f64"));
-    } catch {
-      return undefined;
-    }
-    if (buf.byteLength !== length * 8) return undefined;
-    const out = new Float64Array(length);
-    new Uint8Array(out.buffer).set(buf);
-    return out;
+    return this.readArray(kind, key, "f64", length, Float64Array);
   }
 
   writeFloats(kind: string, key: string, values: Float64Array): void {
     writeAtomic(this.path(kind, key, "f64"), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  /** Float32 arrays (model weights), as readFloats. */
+  readFloat32(kind: string, key: string, length: number): Float32Array | undefined {
+    return this.readArray(kind, key, "f32", length, Float32Array);
+  }
+
+  writeFloat32(kind: string, key: string, values: Float32Array): void {
+    writeAtomic(this.path(kind, key, "f32"), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  /** Where an entry lives (tests check that a second run leaves it untouched). */
+  file(kind: string, key: string, ext: "json" | "f64" | "f32"): string {
+    return this.path(kind, key, ext);
+  }
+
+  private readArray<A extends Float32Array | Float64Array>(kind: string, key: string, ext: string, length: number, Type: { new (n: number): A; readonly BYTES_PER_ELEMENT: number }): A | undefined {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(this.path(kind, key, ext));
+    } catch {
+      return undefined;
+    }
+    if (buf.byteLength !== length * Type.BYTES_PER_ELEMENT) return undefined;
+    const out = new Type(length);
+    new Uint8Array(out.buffer).set(buf);
+    return out;
   }
 }

@@ -5,13 +5,16 @@
  *   sources  -> documents (builtin corpora cached per process; files read each call)
  *            -> heldout split (hash of the text, see split.ts)
  *            -> tokenizer (bpe trained on all sources' train splits, cached on disk)
- *            -> scores: grade, words, length, difficulty (cached on disk by content hash)
+ *            -> scores: grade, words, length, difficulty (cached on disk by content hash; for
+ *               perplexity(...), after training its reference model, also cached)
  *            -> Example objects
  */
 import type { PlanData, PlanMetric } from "../../plan/types.js";
+import { activeBackend, type LoadedBackend } from "../backend.js";
 import { DiskCache } from "./cache.js";
 import { DataError } from "./errors.js";
 import { hashParts, hashTexts, sha1 } from "./hash.js";
+import { perplexityScores } from "./metrics/perplexity.js";
 import { UnigramModel } from "./metrics/rarity.js";
 import { compressionScores, lengthScores, rarityScores, readabilityScores, type ReadabilityScores } from "./metrics/scores.js";
 import { sourceDocs } from "./sources.js";
@@ -25,6 +28,10 @@ export interface LoadOptions {
   readonly cacheDir: string;
   /** What `files(...)` patterns are relative to. */
   readonly cwd: string;
+  /** What trains the perplexity reference model; default: the backend this process trains on. */
+  readonly backend?: LoadedBackend;
+  /** Progress lines of the slow steps (training and scoring the perplexity reference); default: none. */
+  readonly log?: (line: string) => void;
 }
 
 export interface SplitScores {
@@ -78,7 +85,6 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
   });
 
   // Fail on an unusable difficulty now, before the costly steps (bpe training, scoring).
-  if (data.difficulty.kind === "perplexity") throw perplexityUnsupported();
   if (data.difficulty.kind === "field") for (const s of loaded) fieldScores(s, data.difficulty.field);
 
   // Sorted, so listing the same sources in another order reuses the cached vocabulary.
@@ -95,6 +101,19 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
   for (const s of loaded) {
     readability.set(s.name, time("readability", () => readabilityScores(cache, s.texts, s.contentHash)));
     lengths.set(s.name, time("length", () => lengthScores(cache, s.texts, s.contentHash, tokenizer)));
+  }
+
+  // The one perplexity metric a plan can have is its difficulty (curricula name it `difficulty`).
+  let perplexity: Map<string, Float64Array> | undefined;
+  if (data.difficulty.kind === "perplexity") {
+    const t1 = performance.now();
+    perplexity = await perplexityScores(data.difficulty, loaded, {
+      cache,
+      tokenizer,
+      backend: async () => opts.backend ?? activeBackend(),
+      log: opts.log ?? (() => undefined),
+    });
+    timings.perplexity = Math.round(performance.now() - t1);
   }
 
   let unigrams: UnigramModel | undefined;
@@ -123,7 +142,9 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
           out.set(s.name, fieldScores(s, metric.field));
           break;
         case "perplexity":
-          throw perplexityUnsupported();
+          if (!perplexity || JSON.stringify(metric) !== JSON.stringify(data.difficulty)) throw perplexityElsewhere();
+          out.set(s.name, perplexity.get(s.name)!);
+          break;
       }
     }
     return out;
@@ -211,10 +232,10 @@ function docFacts(docs: readonly RawDoc[]): DocFacts {
   return f;
 }
 
-function perplexityUnsupported(): DataError {
+function perplexityElsewhere(): DataError {
   return new DataError(
-    "difficulty perplexity(...) is not supported yet",
-    "it needs a trained reference model; use flesch_kincaid, dale_chall, length, rarity, compression or field(...) for now",
+    "a curriculum orders by a perplexity(...) metric that is not the experiment's difficulty",
+    "set it as the data block's `difficulty perplexity(...)` and order by `difficulty`",
   );
 }
 

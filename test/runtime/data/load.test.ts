@@ -140,14 +140,11 @@ describe("loadExperimentData", () => {
     expect(new Set(all(k).map((e) => e.id)).size).toBe(all(k).length);
   });
 
-  it("rejects unknown synthetic tasks and perplexity difficulty with clear errors", async () => {
+  it("rejects unknown synthetic tasks with a clear error", async () => {
     const synth: PlanSource = { name: "facts", kind: "synthetic", task: "fax", params: { hops: { min: 1, max: 2 } } };
     const e1 = await loadExperimentData(plan({ kind: "length" }, [mine, synth]), { cacheDir: freshCache(), cwd: dir }).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(DataError);
     expect((e1 as DataError).message).toBe('unknown synthetic task "fax" in source "facts"');
-    const e2 = await loadExperimentData(plan({ kind: "perplexity", ref_params: 200000, ref_tokens: 4000000 }), { cacheDir: freshCache(), cwd: dir }).catch((e: unknown) => e);
-    expect(e2).toBeInstanceOf(DataError);
-    expect((e2 as DataError).message).toMatch(/perplexity/);
   });
 
   it("rejects a bpe vocabulary with no room for merges", async () => {

@@ -47,3 +47,8 @@ export type { Tokenizer } from "./types.js";
 export { BpeTokenizer } from "./bpe.js";
 export { trainBpe } from "./bpe-train.js";
 export { bytesTokenizer } from "./bytes.js";
+
+/** The token placed between packed examples: the tokenizer's "\n" (the sampler separates examples with it). */
+export function separatorOf(tokenizer: Tokenizer): number {
+  return tokenizer.encode("\n")[0] ?? 10;
+}
