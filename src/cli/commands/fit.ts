@@ -2,7 +2,7 @@
  * `cgx fit FILE --x COL --y COL --law power|chinchilla|broken`: fits a scaling law to any CSV or
  * JSON Lines table and prints the parameters with bootstrap intervals (a table, or JSON).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { fitBroken, fitChinchilla, fitIsoFlop, fitPowerLaw, FitError, type AnyFit, type Interval, type IsoFlopFit } from "../../analysis/fit/index.js";
 import { groupColumn, numericColumn, readTable, TableError, type Table } from "../../analysis/fit/table.js";
@@ -26,20 +26,31 @@ export interface FitCommandOptions {
 const LAWS = ["power", "chinchilla", "broken", "isoflop"] as const;
 type Law = (typeof LAWS)[number];
 
-function wholeNumber(name: string, value: string | number | undefined, fallback: number, min: number): number {
+function wholeNumber(name: string, value: string | number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const v = typeof value === "number" ? value : Number(value.trim() === "" ? NaN : value);
   if (!Number.isInteger(v) || v < min) throw new UserError(`--${name} must be a whole number >= ${min}, not \`${value}\``);
+  if (v > max) throw new UserError(`--${name} must be at most ${max}, not \`${value}\``, name === "bootstrap" ? "200 replicates give stable 95% intervals; 2000 are plenty" : undefined);
   return v;
 }
+
+/** Most bootstrap replicates: each is a refit, and beyond this the intervals no longer change. */
+const MAX_BOOTSTRAP = 100_000;
+/** Largest table read: a bigger file is almost surely not a table of runs. */
+const MAX_TABLE_BYTES = 512 * 1024 * 1024;
 
 function load(io: Io, file: string): { display: string; table: Table } {
   const path = resolve(io.cwd, file);
   const display = relative(io.cwd, path) || file;
   let text: string;
   try {
+    // A device or pipe (/dev/zero) would be read forever: only regular files of sane size.
+    const st = statSync(path);
+    if (st.isFile() && st.size > MAX_TABLE_BYTES) throw new UserError(`\`${file}\` is ${(st.size / 2 ** 20).toFixed(0)} MB; cgx fit reads tables of at most ${MAX_TABLE_BYTES / 2 ** 20} MB`, "fit a sample of its rows, or the per-size means");
+    if (!st.isFile() && !st.isDirectory()) throw new UserError(`\`${file}\` is not a regular file (a device, pipe or socket)`, "give a .csv or .jsonl file");
     text = readFileSync(path, "utf8");
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new UserError(`cannot read \`${file}\`: no such file`, "check the path");
     if (code === "EISDIR") throw new UserError(`\`${file}\` is a directory, not a table`, "give a .csv or .jsonl file");
@@ -75,7 +86,7 @@ export function fitCommand(io: Io, file: string, opts: FitCommandOptions): numbe
   if (law === "chinchilla" && !opts.x2) throw new UserError("a Chinchilla fit needs the tokens column as --x2 COL", "e.g. --x params --x2 tokens --y loss");
   if (law === "isoflop" && !opts.x2) throw new UserError("an IsoFLOP fit needs the FLOPs column as --x2 COL", "e.g. --x params --x2 flops --y loss");
   if (law !== "chinchilla" && law !== "isoflop" && opts.x2) throw new UserError(`--x2 is only for --law chinchilla and --law isoflop`);
-  const bootstrap = wholeNumber("bootstrap", opts.bootstrap, 200, 0);
+  const bootstrap = wholeNumber("bootstrap", opts.bootstrap, 200, 0, MAX_BOOTSTRAP);
   const seed = wholeNumber("seed", opts.seed, 0, 0);
   const maxBreaks = wholeNumber("max-breaks", opts.maxBreaks, 2, 0);
 

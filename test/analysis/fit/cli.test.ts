@@ -157,6 +157,9 @@ describe("cgx fit", () => {
     expect(userError(() => run(dir, "runs.csv", { x: "params", y: "loss", law: "chinchilla" })).message).toMatch(/--x2/);
     expect(userError(() => run(dir, "runs.csv", { x: "params", y: "loss", bootstrap: "many" })).message).toBe("--bootstrap must be a whole number >= 0, not `many`");
     expect(userError(() => run(dir, "runs.csv", { x: "params", y: "loss", group: "seed" })).message).toBe("runs.csv: no column `seed`");
+    // Limits that would otherwise hang: a bootstrap of 1e12 refits, and a device read forever.
+    expect(userError(() => run(dir, "runs.csv", { x: "params", y: "loss", bootstrap: "1e12" })).message).toBe("--bootstrap must be at most 100000, not `1e12`");
+    expect(userError(() => run(dir, "/dev/zero", { x: "params", y: "loss" })).message).toBe("`/dev/zero` is not a regular file (a device, pipe or socket)");
   });
 });
 
