@@ -11,6 +11,9 @@ import { checkRecords } from "../store/records.js";
 import { evalStepsOf, readStepRecords, TORN, verifyFinalCheckpoint } from "../store/verify.js";
 import type { Cell, Plan } from "../plan/types.js";
 
+
+/** Largest final loss taken as real: a uniform guess over a million-token vocabulary is 13.8 nats. */
+const MAX_PLAUSIBLE_LOSS = 1000;
 export type CellState = "pending" | "queued" | "running" | "interrupted" | "done" | "diverged" | "failed";
 
 export interface TrainRecord {
@@ -278,6 +281,11 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
   let finished = state === "done" && end !== null && end.state === "done" && finalEval !== undefined && Number.isFinite(finalEval.loss);
   if (state === "done" && !finished) {
     notes.push(`${cell.label}: status says done but metrics.jsonl has no ${end === null ? "end record" : "finite final eval"}; left out`);
+  }
+  // A cross-entropy is above 0 and, for a model that trained at all, far below this: anything else is a corrupt record.
+  if (finished && finalEval && !(finalEval.loss > 0 && finalEval.loss < MAX_PLAUSIBLE_LOSS)) {
+    notes.push(`${cell.label}: its final heldout loss is ${finalEval.loss}, not a plausible cross-entropy (above 0, below ${MAX_PLAUSIBLE_LOSS}); left out`);
+    finished = false;
   }
   if (finished && finalEval && finalEval.tokens < cell.budget.tokens && cell.budget.stop_on === "tokens") {
     notes.push(`${cell.label}: last eval at ${finalEval.tokens} tokens, before the budget of ${cell.budget.tokens}; left out`);

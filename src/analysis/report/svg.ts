@@ -133,6 +133,8 @@ export function linearTicks(lo: number, hi: number, count = 5): Tick[] {
   // Plain decimals at the step's precision (0.005, not 5e-3) unless the values are large.
   const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (String(Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(3))).includes(".") ? 1 : 0));
   const big = Math.max(Math.abs(lo), Math.abs(hi)) >= 1e4;
+  // A step lost in rounding (an extreme value in the data) would never advance: two ticks then.
+  if (!((hi - first) / step < 100) || first + step === first) return [lo, hi].map((v) => ({ value: v, label: formatNumber(v, 4) }));
   for (let v = first; v <= hi + step * 1e-9; v += step) {
     const r = Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12));
     out.push({ value: r, label: big ? formatNumber(r, 4) : r.toFixed(Math.min(decimals, 10)) });
@@ -145,7 +147,7 @@ export function linearTicks(lo: number, hi: number, count = 5): Tick[] {
  * covers two decades or more; else labeled 1-2-5 (or 1..9) multiples; else plain linear ticks.
  */
 export function logTicks(lo: number, hi: number): Tick[] {
-  if (!(lo > 0) || !(hi >= lo)) return [];
+  if (!(lo > 0) || !(hi >= lo) || !Number.isFinite(hi)) return [];
   const k0 = Math.floor(Math.log10(lo));
   const k1 = Math.ceil(Math.log10(hi));
   const inRange = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
@@ -209,19 +211,19 @@ export function domainOf(values: readonly number[], kind: AxisKind): [number, nu
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
+  // Padding must not push an extreme value (1e300) past what a double holds.
+  const finite = (d: [number, number]): [number, number] => [Math.max(d[0], kind === "log" ? Number.MIN_VALUE : -Number.MAX_VALUE), Math.min(d[1], Number.MAX_VALUE)];
   if (kind === "log") {
-    if (hi / lo < 1 + 1e-9) return [lo / 1.5, hi * 1.5];
+    if (hi / lo < 1 + 1e-9) return finite([lo / 1.5, hi * 1.5]);
     const pad = (Math.log10(hi) - Math.log10(lo)) * 0.05;
-    return [lo / 10 ** pad, hi * 10 ** pad];
+    return finite([lo / 10 ** pad, hi * 10 ** pad]);
   }
   if (hi - lo < 1e-12 * Math.max(1, Math.abs(hi))) {
     const d = Math.abs(hi) * 0.1 || 1;
     return [lo - d, hi + d];
   }
   const pad = (hi - lo) * 0.05;
-  lo -= pad;
-  hi += pad;
-  return [lo, hi];
+  return finite([lo - pad, hi + pad]);
 }
 
 const f = (v: number) => (Math.round(v * 100) / 100).toString();
