@@ -7,6 +7,9 @@ import type { CallItem, Statement, WordItem } from "../syntax.js";
 import { needBlock, noBlock, walkBlock, type BuildContext } from "./context.js";
 import { argValue, asCall, callArgs, describeItem, fail, Reader } from "./reader.js";
 
+
+/** Longest context: 65536 tokens (attention scores of one such sequence and head take 16 GiB). */
+const MAX_CONTEXT = 65536;
 export function buildData(ctx: BuildContext, stmt: Statement, keyword: WordItem): DataSection | undefined {
   const block = needBlock(stmt, keyword);
   let tokenizer: Tokenizer = { kind: "bytes", span: keyword.span };
@@ -29,6 +32,8 @@ export function buildData(ctx: BuildContext, stmt: Statement, keyword: WordItem)
         noBlock(s, kw);
         contextBroken = true;
         context = r.integer("a context length in tokens", 2);
+        // Attention holds context^2 scores per head: past this a single sequence fills the memory of any machine cgx runs on.
+        if (context.value > MAX_CONTEXT) fail("CGX0402", context.span, `a context of ${context.value} tokens is more than cgx trains (${MAX_CONTEXT})`, "transformers at cgx's scale use 64 to 2048");
         r.accept("tok") ?? r.accept("tokens");
         r.done("after the context length");
         contextBroken = false;
