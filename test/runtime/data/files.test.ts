@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,6 +54,18 @@ describe("txt files", () => {
   });
   it("decodes latin-1 files", () => {
     expect(loadFileSource(txt("data/latin.txt"), dir).map((d) => d.text)).toEqual(["C\u00e6sar"]);
+  });
+  it("refuses devices, links to them and system trees instead of reading forever, and finds files above the working folder", () => {
+    const links = join(dir, "links");
+    mkdirSync(links, { recursive: true });
+    writeFileSync(join(links, "a.txt"), "Some text.\n");
+    symlinkSync("/dev/zero", join(links, "zero.txt"));
+    const e = error(() => loadFileSource(txt("links/*.txt"), dir));
+    expect(e.message).toBe("links/zero.txt is not a regular file (a device, pipe or socket, linked from here to /dev/zero)");
+    expect(error(() => loadFileSource(txt("/proc/**/status"), dir)).message).toBe('files("/proc/**/status") reads from /proc, which holds system state, not data');
+    // More `../` than the folder is deep still reaches the root, as a shell would.
+    const up = "../".repeat(40) + dir.slice(1) + "/data/b.txt";
+    expect(loadFileSource(txt(up), dir).map((d) => d.text)).toEqual(loadFileSource(txt("data/b.txt"), dir).map((d) => d.text));
   });
   it("says where it looked when the glob matches nothing", () => {
     const e = error(() => loadFileSource(txt("nothing/*.txt"), dir));
