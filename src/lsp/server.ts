@@ -16,6 +16,7 @@ import {
 } from "vscode-languageserver/node.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { VERSION } from "../version.js";
+import { guardFraming } from "./framing.js";
 import { analyze, completion, definition, diagnostics, documentSymbols, foldingRanges, formatting, hover, type Analysis } from "./features.js";
 
 export interface LanguageServerOptions {
@@ -38,8 +39,11 @@ export function startLanguageServer(options: LanguageServerOptions = {}): Connec
     // stdout carries the protocol: anything else printed there would corrupt it.
     for (const name of ["log", "info", "debug", "warn"] as const) console[name] = (...args: unknown[]) => console.error(...args);
   }
-  // Raw streams (not message readers): the connection then exits the process when its input ends.
-  const connection = createConnection(ProposedFeatures.all, input, output);
+  // Raw streams (not message readers): the connection then exits the process when its input ends,
+  // which the framing guard holds back until the requests already read are answered.
+  const framing = guardFraming(output);
+  input.pipe(framing.input);
+  const connection = createConnection(ProposedFeatures.all, framing.input, framing.output);
   const documents = new TextDocuments(TextDocument);
 
   // Parsed once per document version for the name-based features.
