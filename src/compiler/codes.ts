@@ -262,7 +262,7 @@ the message names that cell. Give such points as shares of the budget (\`50%\`).
   CGX0808: c("warning", "condition always holds", `
 A \`where\` condition holds for every value on its axis, so it has no effect. Remove it.`),
   CGX0809: c("error", "grid too large", `
-The experiment expands to more cells than cgx will plan (1,000,000): sizes x grid points x seeds,
+The experiment expands to more cells than cgx will plan (100,000): sizes x grid points x seeds,
 where a \`budget log(...)\` grid counts one point per budget. Narrow the grid.`),
 } as const satisfies Record<string, CodeInfo>;
 

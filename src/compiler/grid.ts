@@ -6,8 +6,8 @@
 import type { AxisValue, Condition, Experiment } from "./ast.js";
 import type { AxisName } from "./catalog.js";
 
-/** The most cells cgx plans (CGX0809). */
-export const MAX_CELLS = 1_000_000;
+/** The most cells cgx plans (CGX0809): a plan of 100,000 cells is already ~130 MB of JSON, and past ~400,000 it no longer fits in one JavaScript string. */
+export const MAX_CELLS = 100_000;
 
 /** A grid point: the value of each axis that applies there. */
 export type Assignment = ReadonlyMap<AxisName | string, AxisValue>;

@@ -100,7 +100,7 @@ describe("cgx compile and plan", () => {
       expect(rows[i]).toContain(c.budget.flops.toExponential(2).replace("e+", "e"));
     }
     const budgets = [...new Set(plan.cells.map((c) => c.axes["budget"]))];
-    expect(budgets).toEqual([5e10, 1.58e11, 5e11]);
+    expect(budgets).toEqual([5e10, 1.22e11, 3e11]);
     const sum = (f: (c: (typeof plan.cells)[number]) => number) => plan.cells.reduce((n, c) => n + f(c), 0);
     expect(plan.totals.flops).toBe(sum((c) => c.budget.flops));
     expect(plan.totals.tokens).toBe(sum((c) => c.budget.tokens));
