@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { alive, allMetrics, twoLongCells, cellIds, cellOwnerPid, cgx, checkpointCount, runDirIn, start, waitFor } from "./processes.js";
+import { tinyExperiment } from "./fixtures.js";
 
 describe("ownership of a run directory", () => {
   let dir: string;
@@ -114,21 +115,33 @@ describe("ownership of a run directory", () => {
     expect(allMetrics(runs)).toBe(reference);
   }, 240_000);
 
-  it("a second Ctrl-C stops at once, with every file whole, and the resumed run still ends the same", async () => {
-    const runs = join(dir, "twice");
-    const run = start(dir, "run", "exp.cgx", "--runs", runs, "--jobs", "2", "--no-report");
-    await waitFor("a cell training past its first checkpoint", () => cellIds(runs).some((id) => checkpointCount(runs, id) >= 1 && cellOwnerPid(runs, id) !== undefined));
+  it("a second Ctrl-C stops at once, mid-step, with every file whole, and the resumed run still ends the same", async () => {
+    // Steps of about a second, so the second signal lands while the worker is still in one
+    // (two signals sent together reach a process as one).
+    const slow = tinyExperiment(`budget steps 12
+  control shuffled
+  evaluate every 25%`);
+    const file = join(slow, "exp.cgx");
+    writeFileSync(file, readFileSync(file, "utf8").replace("shape s(layers: 1, width: 16, heads: 2)", "shape s(layers: 4, width: 512, heads: 4)").replace("batch 4", "batch 32"));
+    const ref = cgx(slow, "run", "exp.cgx", "--runs", "reference", "--no-report");
+    expect(ref.status, ref.stderr).toBe(0);
+    const runs = join(slow, "twice");
+    const run = start(slow, "run", "exp.cgx", "--runs", runs, "--jobs", "2", "--no-report");
+    let stderr = "";
+    run.proc.stderr!.on("data", (d) => (stderr += d));
+    await waitFor("the cell past its first checkpoint", () => cellIds(runs).some((id) => checkpointCount(runs, id) >= 1 && cellOwnerPid(runs, id) !== undefined));
     const workers = cellIds(runs).flatMap((id) => cellOwnerPid(runs, id) ?? []);
     process.kill(-run.proc.pid!, "SIGINT");
+    await waitFor("the first Ctrl-C to be heard", () => stderr.includes("stopping after the current step"), 30_000);
     process.kill(-run.proc.pid!, "SIGINT");
     const r = await run.exited;
     expect(r.code).toBe(130);
     expect(r.stderr).toContain("stopped at once by a second SIGINT; every cell keeps its last checkpoint. Resume with: cgx run exp.cgx");
     expect(r.stderr).not.toContain("internal error");
     await waitFor("the workers to go", () => workers.filter(alive).length === 0, 10_000);
-    const again = cgx(dir, "run", "exp.cgx", "--runs", runs, "--no-report");
+    const again = cgx(slow, "run", "exp.cgx", "--runs", runs, "--no-report");
     expect(again.status, again.stderr).toBe(0);
-    expect(allMetrics(runs)).toBe(reference);
+    expect(allMetrics(runs)).toBe(allMetrics(join(slow, "reference")));
   }, 240_000);
 
   it("removes temporaries left by killed writers, and tells a corrupt plan lock from a missing one", () => {
