@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compile, planJson } from "../../src/compiler/index.js";
+import { SYNTHETIC_TASKS } from "../../src/compiler/catalog.js";
 import { validatePlan } from "../../src/plan/validate.js";
 import { exampleFiles } from "../helpers.js";
 
@@ -44,4 +45,19 @@ describe("experiments/", () => {
       });
     });
   }
+
+  it("task_spectrum.cgx trains on and scores every synthetic task family, sentences to multi-step problems", () => {
+    const ex = examples.find((e) => e.name === "task_spectrum.cgx")!;
+    const plan = compile(ex.text).plan!;
+    const families = new Map(plan.data.sources.flatMap((s) => (s.kind === "synthetic" ? [[s.name, s.task] as const] : [])));
+    expect([...families.values()].sort()).toEqual(Object.keys(SYNTHETIC_TASKS).sort());
+    for (const c of plan.cells) {
+      const scored = new Set(c.eval.tasks.map((t) => families.get(t.source)));
+      expect([...scored].sort(), c.label).toEqual(Object.keys(SYNTHETIC_TASKS).sort());
+      if (c.curriculum.kind === "staged") {
+        const mixed = new Set(c.curriculum.stages.flatMap((st) => st.mixture.map((m) => m.source)));
+        expect([...mixed].sort(), c.label).toEqual([...families.keys()].sort());
+      }
+    }
+  });
 });
