@@ -179,7 +179,8 @@ function overallMixture(stages: readonly PlanStage[], budget: number): PlanMixPa
     const share = (Math.min(st.end, budget) - Math.min(st.start, budget)) / budget;
     for (const p of st.mixture) totals.set(p.source, (totals.get(p.source) ?? 0) + share * p.weight);
   }
-  return [...totals].map(([source, weight]) => ({ source, weight: Math.round(weight * 1e12) / 1e12 }));
+  // Thousands of stages add up rounding: a source in every stage can come to just over 1.
+  return [...totals].map(([source, weight]) => ({ source, weight: Math.min(1, Math.round(weight * 1e12) / 1e12) }));
 }
 
 /** JSON with the object's keys sorted: what a cell's `axes` is hashed as. */

@@ -35,3 +35,15 @@ describe("limits", () => {
     for (const line of out.split("\n")) expect(line.length).toBeLessThan(200);
   });
 });
+
+describe("rounding at scale", () => {
+  it("50,000 stages of one source give its shuffled control a weight of exactly 1, not a schema failure", () => {
+    const n = 50_000;
+    const stages = Array.from({ length: n - 1 }, (_, i) => `    stage s${i} for ${100 / n}% { mix t 100% }`).join("\n");
+    const text = `experiment x {\n  data {\n    context 16\n    source t = builtin("simple.sentences")\n  }\n  curriculum c {\n${stages}\n    stage last { mix t 100% }\n  }\n  control shuffled like c\n  models { params [10k] }\n  budget tokens 1000M\n}\n`;
+    const r = compile(text);
+    expect(r.diagnostics).toEqual([]);
+    const control = r.plan!.cells.find((c) => c.curriculum.kind === "shuffled")!.curriculum;
+    expect(control.kind === "shuffled" && control.mixture).toEqual([{ source: "t", weight: 1 }]);
+  }, 60_000);
+});
