@@ -30,6 +30,8 @@ export interface LoadedBackend {
   readonly kernels: KernelsName;
   /** Why these kernels: the library loaded, or why OpenBLAS was not used. */
   readonly kernelsDetail: string;
+  /** The faster backends tried first and why each did not load ("tensorflow-gpu: ..."), when picked automatically. */
+  readonly passedOver?: readonly string[];
 }
 
 export class BackendError extends Error {}
@@ -139,7 +141,8 @@ export async function pickBackend(forced?: string, kernels: KernelsChoice = kern
     // Asking for OpenBLAS means wasm: the native backends have their own kernels.
     if (kernels === "openblas" && name !== "wasm") continue;
     try {
-      return await loadBackend(name, kernels);
+      const b = await loadBackend(name, kernels);
+      return reasons.length ? { ...b, passedOver: reasons } : b;
     } catch (e) {
       reasons.push(`${name}: ${firstLine(e)}`);
     }

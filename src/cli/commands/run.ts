@@ -51,6 +51,9 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a whole number of at least 1, got \`${opts.jobs}\``);
   const data = experimentDataProvider(plan, { cacheDir, cwd: io.cwd });
   io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version}, ${backend.kernels} kernels)${opts.queue ? `, through the queue at ${opts.queue}` : jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
+  // Said once, so a missing GPU or native library is never a silent slowdown.
+  for (const why of backend.passedOver ?? []) io.err(`  ${why.replace(/^([\w-]+): /, "$1 unavailable: ")}\n`);
+  if (backend.passedOver?.length) io.err("  (`cgx doctor` shows every backend and how to install the missing ones)\n");
   // Load the data once before any cell starts: a bad source is the experiment's problem, not a cell's.
   const first = plan.cells[0];
   if (first) {
