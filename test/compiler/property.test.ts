@@ -8,6 +8,9 @@
  *   and a span inside the text whose line/column agree with its offsets;
  * - a text with no errors compiles to a plan.
  *
+ * Hostile shapes are among the mutations too (issue 15): brackets nested hundreds deep, names of
+ * hundreds of characters, lists of thousands of numbers, a byte-order mark, numbers past 2^53.
+ *
  * The seed is fixed, so a failure reproduces; fast-check prints the shrunk counterexample.
  */
 import { describe, expect, it } from "vitest";
@@ -24,7 +27,7 @@ const SEED = Number(process.env["CGX_PROPERTY_SEED"] ?? 20240611);
 /** Characters inserted at random: every punctuation mark of the language, letters, digits, newlines. */
 const JUNK = [..."{}()[],:%.\"=<>~+-*/;$@#abcxyzAZ_0123456789\n\n  \t"];
 /** Numbers that stress the checks: zero, fractions, huge, tiny, exponent forms, magnitudes. */
-const NUMBERS = ["0", "1", "2", "3", "7", "0.5", "2.5", "100", "101", "4096", "1e9", "1e300", "1e999", "0.0001", "3e-3", "200k", "5M", "2B", "999999"];
+const NUMBERS = ["0", "1", "2", "3", "7", "0.5", "2.5", "100", "101", "4096", "1e9", "1e300", "1e999", "0.0001", "3e-3", "200k", "5M", "2B", "999999", "9007199254740993", "4294967296", "1e-400", "00012"];
 
 type Mutation =
   | { kind: "delete"; at: number; length: number }
@@ -32,9 +35,22 @@ type Mutation =
   | { kind: "swapTokens"; a: number; b: number }
   | { kind: "insert"; at: number; chars: string }
   | { kind: "truncate"; at: number }
-  | { kind: "replaceNumber"; which: number; by: string };
+  | { kind: "replaceNumber"; which: number; by: string }
+  | { kind: "nest"; at: number; depth: number; open: "[" | "{" | "(" }
+  | { kind: "longName"; which: number; length: number }
+  | { kind: "hugeList"; at: number; count: number }
+  | { kind: "bom" };
+
+const CLOSE = { "[": "]", "{": "}", "(": ")" } as const;
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  // The hostile shapes, one draw in nine.
+  fc.oneof(
+    fc.record({ kind: fc.constant("nest" as const), at: fc.nat(), depth: fc.integer({ min: 1, max: 400 }), open: fc.constantFrom("[" as const, "{" as const, "(" as const) }),
+    fc.record({ kind: fc.constant("longName" as const), which: fc.nat(), length: fc.integer({ min: 50, max: 400 }) }),
+    fc.record({ kind: fc.constant("hugeList" as const), at: fc.nat(), count: fc.integer({ min: 100, max: 2000 }) }),
+    fc.record({ kind: fc.constant("bom" as const) }),
+  ),
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant("duplicateLine" as const), line: fc.nat() }),
   fc.record({ kind: fc.constant("swapTokens" as const), a: fc.nat(), b: fc.nat() }),
@@ -79,6 +95,22 @@ function apply(text: string, m: Mutation): string {
     }
     case "truncate":
       return text.slice(0, m.at % (n + 1));
+    case "nest": {
+      const at = m.at % (n + 1);
+      return text.slice(0, at) + m.open.repeat(m.depth) + "1" + CLOSE[m.open].repeat(m.depth) + text.slice(at);
+    }
+    case "longName": {
+      const names = [...text.matchAll(/\b[a-z_][a-z0-9_]*\b/g)];
+      if (names.length === 0) return text;
+      const hit = names[m.which % names.length]!;
+      return text.slice(0, hit.index!) + "n".repeat(m.length) + text.slice(hit.index! + hit[0].length);
+    }
+    case "hugeList": {
+      const at = m.at % (n + 1);
+      return text.slice(0, at) + `[${Array.from({ length: m.count }, (_, i) => 1000 + i).join(", ")}]` + text.slice(at);
+    }
+    case "bom":
+      return text.charCodeAt(0) === 0xfeff ? text : `\ufeff${text}`;
     case "replaceNumber": {
       const numbers = [...text.matchAll(/\d+(?:\.\d+)?(?:e-?\d+)?[kMB]?/g)];
       if (numbers.length === 0) return text;
@@ -117,7 +149,9 @@ function checkDiagnostic(text: string, d: Diagnostic): void {
 
 function checkText(text: string): void {
   const r = compile(text);
-  for (const d of r.diagnostics) checkDiagnostic(text, d);
+  // Spans count from after a byte-order mark, which is not part of the text an editor shows.
+  const shown = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  for (const d of r.diagnostics) checkDiagnostic(shown, d);
   const errors = r.diagnostics.filter((d) => d.severity === "error");
   if (errors.length === 0) expect(r.plan, "no errors but no plan").toBeDefined();
   else expect(r.plan, "errors and a plan").toBeUndefined();
