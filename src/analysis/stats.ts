@@ -1,4 +1,5 @@
 /** Small statistics for the analysis: means, t-intervals, a seeded RNG, interpolation on log axes. */
+import { lineFit } from "./fit/frontier.js";
 
 export function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
@@ -73,20 +74,17 @@ export interface LinearFit {
 
 export function linearFit(x: readonly number[], y: readonly number[]): LinearFit | null {
   const n = x.length;
-  if (n < 2) return null;
+  const line = lineFit(x, y);
+  if (!line) return null;
+  const { intercept, slope } = line;
   const mx = mean(x);
   const my = mean(y);
   let sxx = 0;
-  let sxy = 0;
   let syy = 0;
   for (let i = 0; i < n; i++) {
     sxx += (x[i]! - mx) ** 2;
-    sxy += (x[i]! - mx) * (y[i]! - my);
     syy += (y[i]! - my) ** 2;
   }
-  if (sxx === 0) return null;
-  const slope = sxy / sxx;
-  const intercept = my - slope * mx;
   let sse = 0;
   for (let i = 0; i < n; i++) sse += (y[i]! - intercept - slope * x[i]!) ** 2;
   const r2 = syy > 0 ? 1 - sse / syy : null;

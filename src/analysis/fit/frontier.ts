@@ -8,6 +8,11 @@
 import { percentileInterval } from "./engine.js";
 import type { Interval, ParametricOptimum, PowerFrontier } from "./types.js";
 
+/** A number in three significant digits, exponent form, as messages about budgets and sizes write it: 3.16e11, 5e10. */
+export function shortNumber(v: number): string {
+  return Number(v.toPrecision(3)).toExponential().replace("e+", "e").replace(/\.?0+e/, "e");
+}
+
 /** Least squares of v on u: intercept and slope; null with fewer than two distinct u. */
 export function lineFit(u: readonly number[], v: readonly number[]): { intercept: number; slope: number } | null {
   const n = u.length;

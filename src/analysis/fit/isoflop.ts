@@ -13,7 +13,7 @@
  */
 import { checkColumn } from "./data.js";
 import { percentileInterval } from "./engine.js";
-import { frontierLine, lineFit, powerFrontier } from "./frontier.js";
+import { frontierLine, lineFit, powerFrontier, shortNumber as fmt } from "./frontier.js";
 import { Rng } from "./rng.js";
 import { FitError, type IsoFlopBudget, type IsoFlopFit, type PowerFrontier } from "./types.js";
 
@@ -113,10 +113,6 @@ function minimumOf(q: { p0: number; p1: number; p2: number; m: number }): { lnN:
 /** A standard normal draw (Box-Muller). */
 function gaussian(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-}
-
-function fmt(v: number): string {
-  return Number(v.toPrecision(3)).toExponential().replace("e+", "e").replace(/\.?0+e/, "e");
 }
 
 /**

@@ -4,7 +4,7 @@
  * and the curriculum with the lowest. Warns when C lies beyond the budgets trained (more than a
  * decade is a long extrapolation) and when the approaches disagree.
  */
-import { frontierAt, frontierIntervalAt } from "../fit/frontier.js";
+import { frontierAt, frontierIntervalAt, shortNumber as sig } from "../fit/frontier.js";
 import type { Interval } from "../fit/types.js";
 import { APPROACH_NAMES, preferredApproach, type Approach, type OptimalAnalysis } from "./optimal.js";
 
@@ -31,10 +31,6 @@ export interface Advice {
   readonly recommended: string | null;
   readonly why: string;
   readonly warnings: readonly string[];
-}
-
-function sig(v: number): string {
-  return Number(v.toPrecision(3)).toExponential().replace("e+", "e").replace(/\.?0+e/, "e");
 }
 
 export function advise(a: OptimalAnalysis, flops: number): Advice {

@@ -3,6 +3,7 @@
  * the compute-optimal model size and tokens for a budget of C FLOPs per curriculum, with 95%
  * intervals, the loss each is expected to reach, and the curriculum to train.
  */
+import { shortNumber as sig } from "../../analysis/fit/frontier.js";
 import { advise } from "../../analysis/report/advice.js";
 import { defaultFitter } from "../../analysis/report/fitter-default.js";
 import { APPROACH_NAMES, runOptimal } from "../../analysis/report/optimal.js";
@@ -16,10 +17,6 @@ export interface AdviseCommandOptions {
   readonly bootstrap?: string;
   readonly seed?: string;
   readonly json?: boolean;
-}
-
-function sig(v: number): string {
-  return Number(v.toPrecision(3)).toExponential().replace("e+", "e").replace(/\.?0+e/, "e");
 }
 
 export function adviseCommand(io: Io, dir: string, opts: AdviseCommandOptions): number {
