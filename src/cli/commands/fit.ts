@@ -86,6 +86,8 @@ export function fitCommand(io: Io, file: string, opts: FitCommandOptions): numbe
   if (law === "chinchilla" && !opts.x2) throw new UserError("a Chinchilla fit needs the tokens column as --x2 COL", "e.g. --x params --x2 tokens --y loss");
   if (law === "isoflop" && !opts.x2) throw new UserError("an IsoFLOP fit needs the FLOPs column as --x2 COL", "e.g. --x params --x2 flops --y loss");
   if (law !== "chinchilla" && law !== "isoflop" && opts.x2) throw new UserError(`--x2 is only for --law chinchilla and --law isoflop`);
+  // The IsoFLOP bootstrap redraws each run's loss from the pooled residual noise: there are no units to resample.
+  if (law === "isoflop" && opts.group) throw new UserError("--group has no effect with --law isoflop", "its intervals come from redrawing each row's loss with the residual noise pooled over budgets; leave --group out");
   const bootstrap = wholeNumber("bootstrap", opts.bootstrap, 200, 0, MAX_BOOTSTRAP);
   const seed = wholeNumber("seed", opts.seed, 0, 0);
   const maxBreaks = wholeNumber("max-breaks", opts.maxBreaks, 2, 0);

@@ -65,6 +65,7 @@ describe("cgx fit", () => {
     expect(j.n_opt.draws).toBeUndefined();
     const noFlops = userError(() => run(dir, "iso.csv", { x: "params", y: "loss", law: "isoflop" }));
     expect(noFlops.message).toMatch(/FLOPs column as --x2/);
+    expect(userError(() => run(dir, "iso.csv", { x: "params", x2: "flops", y: "loss", law: "isoflop", group: "params" })).message).toBe("--group has no effect with --law isoflop");
   });
 
   it("prints a power-law fit as JSON with E, A, alpha and their intervals", () => {
