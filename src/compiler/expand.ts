@@ -10,6 +10,7 @@ import { cellId, sha256 } from "./emit.js";
 import { budgetAxisSpans, budgetLabels, cellBudget, pointBudget, rawBudget, wholeSteps } from "./budget.js";
 import { gridWithin, MAX_CELLS, type Assignment } from "./grid.js";
 import { Reporter, SILENT } from "./reporter.js";
+import { plannedFlopsSteps } from "../plan/flops.js";
 import { planData } from "./expand-data.js";
 import { mixPositions } from "./positions.js";
 import { logSpaced, shapeForParams, shapeOf, sizeLabel, sizeLabels } from "./shapes.js";
@@ -238,7 +239,17 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
       }
       const budget = cellBudget(rule, model, tps, rep, where);
       if (!budget) continue;
-      const B = budget.tokens;
+      const pruneOn = exp.prune !== undefined && point.get("prune") !== "off";
+      const B = budget.stopOn === "flops" && (growOn || (pruneOn && exp.prune!.rules.some((r) => r.kind === "layers")))
+        ? flopsBudgetTokens(budget.tokens, (b) => {
+            // The cell's events at a trial budget, silently: the last pass below reports.
+            const t: CellTime = { budget: b, tps, stageStarts: stageStartsOf(decl, b, tps) };
+            const at = (x: TimeExpr) => resolveTime(x, t, exp, SILENT, where);
+            const growth = growOn ? growthFor(exp, size, at, t, SILENT, where, provisional!) : null;
+            const pruning = pruneOn ? pruningFor(exp, at, t, SILENT, where) : [];
+            return plannedFlopsSteps(model, budget.flops, tps, growth ? growth.start_layers : model.layers, growth, pruning) * tps;
+          })
+        : budget.tokens;
       const warmupAxis = point.get("warmup");
       const warmup = typeof warmupAxis === "number" ? onStep(warmupAxis * B, tps) : durationTokens(exp.train.schedule.warmup, B, tps);
       if (warmup > B) {
@@ -315,7 +326,6 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
       }
       const time: CellTime = { budget: B, tps, stageStarts: new Map((ownStages ?? []).map((s) => [s.name, s.start])) };
       const at = (t: TimeExpr): number => resolveTime(t, time, exp, rep, where);
-      const pruneOn = exp.prune !== undefined && point.get("prune") !== "off";
       const growth = growOn ? growthFor(exp, size, at, time, rep, where, provisional!) : null;
       const pruning = pruneOn ? pruningFor(exp, at, time, rep, where) : [];
       const evalPoints = evalPointsFor(exp, at, time, rep, where, (ownStages ?? []).map((st) => st.end));
@@ -362,6 +372,23 @@ function pacingFn(fn: import("./ast.js").PacingFn): import("../plan/types.js").P
   if (fn.kind === "root") return { kind: "root", power: fn.power };
   if (fn.kind === "step") return { kind: "step", steps: fn.steps };
   return { kind: fn.kind };
+}
+
+/**
+ * The tokens of a cell that stops on its FLOPs while its depth changes: the planned events give the
+ * steps the ledger affords (plan/flops.ts), and those whose points are shares of the budget move
+ * with it, so the budget is iterated to the count that reproduces itself. Shares alone, or token
+ * points alone, settle at the first pass; a mix settles in a few. Should it cycle, the last trial
+ * stands: the runtime stops on its ledger either way, and its status shows the count it expects.
+ */
+function flopsBudgetTokens(first: number, tokensAt: (budget: number) => number): number {
+  let budget = first;
+  for (let i = 0; i < 32; i++) {
+    const next = tokensAt(budget);
+    if (next === budget) break;
+    budget = next;
+  }
+  return budget;
 }
 
 /** Training settings with the grid's overrides; warmup is set once the budget is known. */

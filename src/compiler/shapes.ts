@@ -4,6 +4,7 @@
  * model it builds has exactly `params_total` weights.
  */
 import type { ModelShape } from "../plan/types.js";
+import { trainingFlopsPerToken } from "../plan/flops.js";
 
 /** Non-embedding parameters of one pre-LN block: attention (4d^2 + 4d), MLP (2md^2 + md + d), two LayerNorms (4d). */
 export function blockParams(width: number, mlp: number): number {
@@ -16,8 +17,8 @@ export function shapeOf(layers: number, width: number, heads: number, mlp: numbe
   // Forward FLOPs per token: 2 per weight in the blocks' matmuls, attention scores and weighted sum
   // over the full context (4 * context * width per layer, as the dense kernels compute them), and the
   // tied unembedding (2 * width * vocab). Training is forward + backward = 3 x forward.
-  const forward = 2 * layers * (4 + 2 * mlp) * width * width + 4 * layers * context * width + 2 * width * vocab;
-  return { layers, width, heads, mlp, vocab, context, params, params_total: paramsTotal, flops_per_token: 3 * forward };
+  const flopsPerToken = trainingFlopsPerToken({ width, mlp, vocab, context }, layers);
+  return { layers, width, heads, mlp, vocab, context, params, params_total: paramsTotal, flops_per_token: flopsPerToken };
 }
 
 function lcm(a: number, b: number): number {

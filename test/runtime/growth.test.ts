@@ -235,6 +235,61 @@ describe("growth and pruning in a training run", () => {
     expect(steps).toEqual([16, 16]);
   }, 120_000);
 
+  it("under a FLOPs budget trains the steps the plan and the status say, though the model grows and loses layers", async () => {
+    // The experiment of plan() with a FLOPs budget instead of 80 steps.
+    const flopsPlan = (() => {
+      const r = compile(
+        `experiment g {
+  data {
+    context 16
+    source text = files("c.txt")
+  }
+  models { shape s(layers: 2, width: 32, heads: 4) }
+  train {
+    batch 4
+    optimizer adamw(lr: 3e-3)
+  }
+  budget flops 1e9
+  control shuffled
+  evaluate every 25%
+  grow {
+    start layers 1
+    at 40%: stack(factor: 2)
+    at 60%: insert(top, layers: 1)
+  }
+  prune {
+    layers keep 50% at 90%
+  }
+}
+`,
+      );
+      expect(r.diagnostics.map((d) => d.message)).toEqual([]);
+      return r.plan!;
+    })();
+    const cell = flopsPlan.cells[0]!;
+    expect(cell.budget.stop_on).toBe("flops");
+    // The final model (3 layers) alone would afford fewer steps: the early, shallow steps and the
+    // late, pruned ones are cheaper, so the plan counts more.
+    const naive = Math.floor(1e9 / (cell.model.flops_per_token * 64));
+    expect(cell.budget.steps).toBeGreaterThan(naive);
+    const s = await runPlan(flopsPlan, { root: mkdtempSync(join(tmpdir(), "cgx-flops-grow-")), backend, data: async () => data });
+    expect(s.results.get(cell.id)).toBe("done");
+    const paths = cellPaths(s.runDir, cell.id);
+    const metrics = readMetrics<Record<string, unknown> & { kind: string }>(paths.metrics);
+    const end = metrics.at(-1) as { kind: string; step: number; flops: number; ledger: { layers: number; flops_per_token: number }[] };
+    expect(end.kind).toBe("end");
+    // Trained, planned and shown agree; the ledger is within the budget and one more step would pass it.
+    expect(end.step).toBe(cell.budget.steps);
+    const status = readStatus(paths)!;
+    expect([status.step, status.steps]).toEqual([cell.budget.steps, cell.budget.steps]);
+    expect(end.flops).toBeLessThanOrEqual(1e9);
+    expect(end.flops + end.ledger.at(-1)!.flops_per_token * 64).toBeGreaterThan(1e9);
+    expect(end.ledger.map((x) => x.layers)).toEqual([1, 2, 3, 2]);
+    // The events sit where the plan's budget puts them: 40% and 60% of its tokens.
+    const events = metrics.filter((m) => m.kind === "event").map((e) => e.step);
+    expect(events).toEqual([Math.ceil(cell.growth!.events[0]!.trigger.kind === "at" ? cell.growth!.events[0]!.trigger.token / 64 : 0), Math.ceil(cell.growth!.events[1]!.trigger.kind === "at" ? cell.growth!.events[1]!.trigger.token / 64 : 0), Math.ceil(cell.pruning[0]!.kind === "layers" ? cell.pruning[0]!.at / 64 : 0)]);
+  }, 180_000);
+
   it("counts FLOPs from the live model the same way as the plan's closed form", () => {
     const p = initParams(shape, 2, 1);
     expect(flopsPerToken(p)).toBe(shape.flops_per_token);

@@ -5,6 +5,7 @@
  * survive a checkpoint: which events fired, frozen blocks, the LR rewarm, the plateau window, the
  * masks, and the compute ledger (FLOPs per span of constant model size).
  */
+import { plannedDepthChanges, stepsWithinFlops, trainingFlopsPerToken, type TrainingProgress } from "../../plan/flops.js";
 import type { Cell, PlanGrowOp, PlanPruneRule } from "../../plan/types.js";
 import { grow } from "../model/grow.js";
 import { BLOCK_PARAMS, depthOf, type Params } from "../model/params.js";
@@ -100,6 +101,32 @@ export class Dynamics {
 
   get totalFlops(): number {
     return this.state.ledger.reduce((s, x) => s + x.flops, 0);
+  }
+
+  /**
+   * The steps this cell is expected to train in all, as of `step`: the plan's count, or under a
+   * FLOPs budget what the ledger affords along the events still to come (plateau events assumed
+   * to fire as soon as they may), so that the status agrees with what the cell really trains.
+   */
+  expectedSteps(step: number): number {
+    const c = this.cell;
+    if (c.budget.stop_on !== "flops") return c.budget.steps;
+    const g = c.growth;
+    const progress: TrainingProgress = {
+      step,
+      growthFired: (g?.events ?? []).map((ev, i) => (ev.trigger.kind === "at" ? (this.state.atFired[i] ? 1 : 0) : this.state.plateauFired[i]!)),
+      pruned: this.state.pointPruned,
+    };
+    const span = this.state.ledger[this.state.ledger.length - 1]!;
+    return stepsWithinFlops({
+      budget: c.budget.flops,
+      tokensPerStep: this.tps,
+      flopsPerToken: (l) => trainingFlopsPerToken(c.model, l),
+      layers: span.layers,
+      changes: plannedDepthChanges(this.tps, g, c.pruning, progress),
+      fromStep: step,
+      spent: this.totalFlops,
+    });
   }
 
   get flopsPerStep(): number {

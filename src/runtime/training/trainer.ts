@@ -87,13 +87,16 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   const B = cell.train.batch;
   const T = cell.model.context;
   const tps = cell.budget.tokens_per_step;
+  /** The steps the cell expects to train in all, as of its last status (see Dynamics.expectedSteps). */
+  let expected = steps;
   const status = (state: CellState, step: number, message?: string) =>
     writeStatus(paths, {
       id: cell.id,
       label: cell.label,
       state,
       step,
-      steps,
+      // Under a FLOPs budget a model that changes depth may train more or fewer steps than planned.
+      steps: (expected = Math.max(step, dyn.expectedSteps(step))),
       tokens: step * tps,
       backend: backendName,
       updated: new Date().toISOString(),
@@ -174,6 +177,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         } else model.assign(r.params);
         for (const t of maskTensors.values()) t.dispose();
         maskTensors = toTensors(tf, masks, model);
+        expected = Math.max(step, dyn.expectedSteps(step));
         for (const a of r.applied) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, layers: model.layers, params: dyn.state.ledger.at(-1)!.params, ...a });
       }
       const batch = sampler.batch(step);
@@ -197,7 +201,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       if (step % logEvery === 0 || step === steps) {
         appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: loss.value, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty });
       }
-      opts.onProgress?.({ cell: cell.id, step, steps, tokens: step * tps, loss: loss.value, tokensPerSecond });
+      opts.onProgress?.({ cell: cell.id, step, steps: Math.max(step, expected), tokens: step * tps, loss: loss.value, tokensPerSecond });
       if (now - windowStart > 5000) {
         windowStart = now;
         windowSteps = 0;
