@@ -11,13 +11,16 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  DiagnosticSeverity,
   type Connection,
+  type Diagnostic,
   type InitializeResult,
 } from "vscode-languageserver/node.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { VERSION } from "../version.js";
 import { guardFraming } from "./framing.js";
-import { analyze, completion, definition, diagnostics, documentSymbols, foldingRanges, formatting, hover, type Analysis } from "./features.js";
+import { BackgroundChecker } from "./checker.js";
+import { analyze, completion, definition, documentSymbols, foldingRanges, formatting, hover, type Analysis } from "./features.js";
 
 export interface LanguageServerOptions {
   /** Defaults to process.stdin / process.stdout. */
@@ -25,6 +28,26 @@ export interface LanguageServerOptions {
   readonly output?: Writable;
   /** Milliseconds to wait after an edit before compiling (edits in between restart the wait). */
   readonly debounceMs?: number;
+  /** Milliseconds a compile for diagnostics may take before it is stopped (env CGX_LSP_CHECK_MS). */
+  readonly checkBudgetMs?: number;
+}
+
+/** A 30,000-line file checks in well under a second; a compile past this is stuck, or nearly. */
+const DEFAULT_CHECK_BUDGET_MS = 5000;
+
+function envBudget(): number | undefined {
+  const v = Number(process.env.CGX_LSP_CHECK_MS);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+/** The one diagnostic of a document that could not be checked, at its start. */
+function notChecked(why: string): Diagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Warning,
+    source: "cgx",
+    message: `cgx did not check this file: ${why}\nhelp: run \`cgx check FILE\` in a terminal for the full result`,
+  };
 }
 
 /**
@@ -35,6 +58,7 @@ export function startLanguageServer(options: LanguageServerOptions = {}): Connec
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const debounceMs = options.debounceMs ?? 150;
+  const checkBudgetMs = options.checkBudgetMs ?? envBudget() ?? DEFAULT_CHECK_BUDGET_MS;
   if (output === process.stdout) {
     // stdout carries the protocol: anything else printed there would corrupt it.
     for (const name of ["log", "info", "debug", "warn"] as const) console[name] = (...args: unknown[]) => console.error(...args);
@@ -57,9 +81,13 @@ export function startLanguageServer(options: LanguageServerOptions = {}): Connec
   };
 
   const pending = new Map<string, NodeJS.Timeout>();
-  const validate = (doc: TextDocument) => {
+  const checker = new BackgroundChecker(checkBudgetMs);
+  const validate = async (doc: TextDocument) => {
     const version = doc.version;
-    const diags = diagnostics(doc.getText());
+    const out = await checker.check(doc.uri, doc.getText());
+    // A newer version is on its way to the checker, or the document closed meanwhile.
+    if (out.kind === "superseded" || documents.get(doc.uri)?.version !== version) return;
+    const diags = out.kind === "done" ? out.diagnostics : [notChecked(out.kind === "timeout" ? `checking took longer than ${checkBudgetMs / 1000} s and was stopped` : `the checker stopped (${out.message})`)];
     void connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: diags });
   };
   const schedule = (doc: TextDocument, delay: number) => {
@@ -70,7 +98,7 @@ export function startLanguageServer(options: LanguageServerOptions = {}): Connec
       setTimeout(() => {
         pending.delete(doc.uri);
         const current = documents.get(doc.uri);
-        if (current) validate(current);
+        if (current) void validate(current);
       }, delay),
     );
   };
