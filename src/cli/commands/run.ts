@@ -12,7 +12,7 @@ import { tryReadJson } from "../../runtime/running/files.js";
 import type { PlanLock } from "../../runtime/running/executor.js";
 import { DataError } from "../../runtime/data/index.js";
 import { experimentDataProvider } from "../../runtime/curriculum/provider.js";
-import { interruptWorkers, killAllWorkers, runPlanParallel } from "../../runtime/running/workers.js";
+import { interruptWorkers, killAllWorkers, runPlanParallel, WorkerPool } from "../../runtime/running/workers.js";
 import { requestStop, stopRequested } from "../../runtime/running/stop.js";
 import type { Plan } from "../../plan/types.js";
 import { type Io, UserError } from "../io.js";
@@ -54,12 +54,15 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   // Said once, so a missing GPU or native library is never a silent slowdown.
   for (const why of backend.passedOver ?? []) io.err(`  ${why.replace(/^([\w-]+): /, "$1 unavailable: ")}\n`);
   if (backend.passedOver?.length) io.err("  (`cgx doctor` shows every backend and how to install the missing ones)\n");
+  // Workers start now, so their start-up overlaps the data check below.
+  const pool = jobs > 1 && !opts.queue ? new WorkerPool(Math.min(jobs, plan.cells.length), backend) : undefined;
   // Load the data once before any cell starts: a bad source is the experiment's problem, not a cell's.
   const first = plan.cells[0];
   if (first) {
     try {
       await data(first);
     } catch (e) {
+      pool?.discard();
       if (e instanceof DataError) throw new UserError(e.message, e.help);
       throw e;
     }
@@ -77,7 +80,7 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   const stopOnSignal = stopHandler(io, progress, file);
   try {
     const common = { root, backend, ...(opts.cells ? { cells: opts.cells } : {}), onEvent: (e: RunEvent) => progress.on(e) };
-    const summary = jobs > 1 ? await runPlanParallel(plan, { ...common, jobs, cacheDir, cwd: io.cwd }) : await runPlan(plan, { ...common, data });
+    const summary = jobs > 1 ? await runPlanParallel(plan, { ...common, jobs, cacheDir, cwd: io.cwd, ...(pool ? { pool } : {}) }) : await runPlan(plan, { ...common, data });
     progress.stop();
     io.err(`\n${summaryLine(plan, summary.results, summary.messages)}; run directory ${summary.runDir}\n`);
     const signal = stopRequested();
@@ -194,9 +197,11 @@ function defaultJobs(cells: number): number {
 class ProgressView {
   private readonly multi?: cliProgress.MultiBar;
   private overall?: cliProgress.SingleBar;
-  private current?: cliProgress.SingleBar;
+  /** One bar per cell in training (several with --jobs), by cell id. */
+  private readonly bars = new Map<string, cliProgress.SingleBar>();
+  private readonly lastTenth = new Map<string, number>();
+  private started = 0;
   private done = 0;
-  private lastTenth = -1;
 
   constructor(
     private readonly io: Io,
@@ -213,36 +218,46 @@ class ProgressView {
 
   on(e: RunEvent): void {
     const label = e.cell?.label ?? "";
+    const id = e.cell?.id ?? "";
     switch (e.kind) {
       case "cell-start":
-        this.lastTenth = -1;
-        if (this.multi) this.current = this.multi.create(e.cell!.budget.steps, 0, { name: label.slice(0, 28).padEnd(28), detail: "" });
-        else this.io.err(`[${this.done + 1}/${this.total}] ${label}: training ${human(e.cell!.budget.tokens)} tokens\n`);
+        // Numbered in the order cells start, so that parallel cells never share a number.
+        this.started++;
+        this.lastTenth.set(id, -1);
+        if (this.multi) this.bars.set(id, this.multi.create(e.cell!.budget.steps, 0, { name: label.slice(0, 28).padEnd(28), detail: "" }));
+        else this.io.err(`[${this.started}/${this.total}] ${label}: training ${human(e.cell!.budget.tokens)} tokens\n`);
         break;
       case "progress": {
         const p = e.progress!;
         const eta = ((p.steps - p.step) * (p.tokens / Math.max(1, p.step))) / Math.max(1, p.tokensPerSecond);
         const detail = `loss ${p.loss.toFixed(3)}  ${Math.round(p.tokensPerSecond)} tok/s  ETA ${duration(eta)}`;
-        if (this.current) this.current.update(p.step, { detail });
-        else {
+        const bar = this.bars.get(id);
+        if (bar) {
+          // A cell under a FLOPs budget whose depth changes may expect another step count.
+          if (bar.getTotal() !== p.steps) bar.setTotal(p.steps);
+          bar.update(p.step, { detail });
+        } else if (!this.multi) {
           const tenth = Math.floor((10 * p.step) / p.steps);
-          if (tenth > this.lastTenth && tenth < 10) {
-            this.lastTenth = tenth;
+          if (tenth > (this.lastTenth.get(id) ?? -1) && tenth < 10) {
+            this.lastTenth.set(id, tenth);
             if (tenth > 0) this.io.err(`  ${label}: ${tenth * 10}%  ${detail}\n`);
           }
         }
         break;
       }
-      case "cell-end":
+      case "cell-end": {
         this.done++;
-        if (this.current) {
-          this.current.stop();
-          this.multi!.remove(this.current);
-          this.current = undefined;
+        const bar = this.bars.get(id);
+        if (bar) {
+          bar.stop();
+          this.multi!.remove(bar);
+          this.bars.delete(id);
         }
+        this.lastTenth.delete(id);
         this.overall?.update(this.done);
         if (!this.multi || e.state !== "done") this.io.err(`  ${label}: ${e.state}${e.message ? ` (${e.message})` : ""}\n`);
         break;
+      }
       case "warn":
         this.io.err(`warning: ${label ? `${label}: ` : ""}${e.message}\n`);
         break;

@@ -30,8 +30,15 @@ export interface WorkerInit {
   readonly cwd: string;
 }
 
+/** Sent right after the fork: load the backend now (it takes about half a second), before "init". */
+export interface WorkerWarm {
+  readonly type: "warm";
+  readonly backend: BackendName;
+  readonly kernels: KernelsChoice;
+}
+
 /** "stop": finish the step in progress, return the cell as interrupted, then exit (see stop.ts). */
-export type ToWorker = WorkerInit | { readonly type: "cell"; readonly id: string } | { readonly type: "stop"; readonly signal: NodeJS.Signals } | { readonly type: "exit" };
+export type ToWorker = WorkerWarm | WorkerInit | { readonly type: "cell"; readonly id: string } | { readonly type: "stop"; readonly signal: NodeJS.Signals } | { readonly type: "exit" };
 
 export interface DiskFailure {
   readonly path: string;
@@ -57,6 +64,43 @@ function workerPath(): string {
   return fileURLToPath(new URL("../../../dist/src/runtime/running/worker.js", import.meta.url));
 }
 
+/**
+ * V8 runs parts of garbage collection on helper threads. With one worker per core those threads
+ * compete with the other workers' training, so each worker collects on its own thread.
+ */
+const WORKER_EXEC_ARGV = ["--single-threaded-gc"];
+
+function forkWorker(backend: LoadedBackend): ChildProcess {
+  const proc = fork(workerPath(), [], { stdio: ["ignore", "inherit", "pipe", "ipc"], execArgv: [...process.execArgv, ...WORKER_EXEC_ARGV] });
+  proc.send({ type: "warm", backend: backend.name, kernels: kernelsFor(backend) } satisfies ToWorker);
+  return proc;
+}
+
+/** Every worker computes exactly as the parent would: its backend and kernels. */
+function kernelsFor(backend: LoadedBackend): KernelsChoice {
+  return backend.kernels === "libtensorflow" ? "auto" : backend.kernels;
+}
+
+/**
+ * Workers forked before the run starts (while the parent loads and checks the data), so that
+ * their start-up (node, the backend) overlaps the parent's. `runPlanParallel` takes them; a run
+ * that never starts must `discard` them.
+ */
+export class WorkerPool {
+  private readonly procs: ChildProcess[];
+  constructor(count: number, backend: LoadedBackend) {
+    this.procs = Array.from({ length: count }, () => forkWorker(backend));
+  }
+  /** A started worker that is still alive (one that died waiting is replaced by a fresh fork). */
+  take(): ChildProcess | undefined {
+    for (let p = this.procs.shift(); p; p = this.procs.shift()) if (p.exitCode === null && p.signalCode === null) return p;
+    return undefined;
+  }
+  discard(): void {
+    for (const p of this.procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
+  }
+}
+
 export interface ParallelOptions {
   readonly root: string;
   readonly backend: LoadedBackend;
@@ -65,6 +109,8 @@ export interface ParallelOptions {
   readonly cacheDir: string;
   readonly cwd: string;
   readonly onEvent?: (e: RunEvent) => void;
+  /** Workers already started (their backend loading); more are forked as needed. */
+  readonly pool?: WorkerPool;
 }
 
 interface Slot {
@@ -125,7 +171,7 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
         slot.proc.send({ type: "cell", id: cell.id } satisfies ToWorker);
       };
       const spawnWorker = () => {
-        const proc = fork(workerPath(), [], { stdio: ["ignore", "inherit", "pipe", "ipc"] });
+        const proc = opts.pool?.take() ?? forkWorker(opts.backend);
         live.add(proc);
         const slot: Slot = { proc, ready: false, stderr: [] };
         slots.add(slot);
@@ -190,11 +236,12 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
           if (queue.length > 0 && slots.size < n && !stopRequested()) spawnWorker();
           settleIfDone();
         });
-        proc.send({ type: "init", runDir, backend: opts.backend.name, kernels: opts.backend.kernels === "libtensorflow" ? "auto" : opts.backend.kernels, cacheDir: opts.cacheDir, cwd: opts.cwd } satisfies ToWorker);
+        proc.send({ type: "init", runDir, backend: opts.backend.name, kernels: kernelsFor(opts.backend), cacheDir: opts.cacheDir, cwd: opts.cwd } satisfies ToWorker);
       };
       for (let i = 0; i < n; i++) spawnWorker();
     });
   } finally {
+    opts.pool?.discard();
     for (const s of slots) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill("SIGTERM");
     // Wait for the workers to go (and release their cell locks) before the run lock goes.
     await Promise.all([...slots].map((s) => (s.proc.exitCode === null && s.proc.signalCode === null ? new Promise((r) => s.proc.once("exit", r)) : undefined)));
