@@ -4,16 +4,17 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
-import { adviseCommand, type AdviseCommandOptions } from "./commands/advise.js";
-import { checkCommand, compileCommand, explainCommand, planCommand, schemaCommand } from "./commands/compile.js";
-import { fitCommand, type FitCommandOptions } from "./commands/fit.js";
-import { fmtCommand } from "./commands/fmt.js";
-import { reportCommand } from "./commands/report.js";
-import { doctorCommand, exportSlurmCommand, runCommand, statusCommand, type ExportSlurmCommandOptions, type RunCommandOptions } from "./commands/run.js";
-import { workerCommand, type WorkerCommandOptions } from "./commands/queue.js";
-import { cellCommand } from "./commands/slurm.js";
+import type { AdviseCommandOptions } from "./commands/advise.js";
+import type { FitCommandOptions } from "./commands/fit.js";
+import type { ExportSlurmCommandOptions, RunCommandOptions } from "./commands/run.js";
+import type { WorkerCommandOptions } from "./commands/queue.js";
 import { processIo, UserError, type Io } from "./io.js";
 import { DiskError } from "../store/durable.js";
+
+// Each command's module is loaded when the command runs: `cgx check` need not load TensorFlow.js,
+// Redis clients and the report's plots before reading a file (over a second of start-up).
+const compileCommands = () => import("./commands/compile.js");
+const runCommands = () => import("./commands/run.js");
 
 function formatOption() {
   return new Option("--format <format>", "diagnostics format").choices(["human", "json"]).default("human");
@@ -31,22 +32,22 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command("check <file>")
     .description("check a .cgx file and report every error")
     .addOption(formatOption())
-    .action((file: string, opts: { format: "human" | "json" }) => setCode(checkCommand(io, file, opts)));
+    .action(async (file: string, opts: { format: "human" | "json" }) => setCode((await compileCommands()).checkCommand(io, file, opts)));
 
   program
     .command("compile <file>")
     .description("compile a .cgx file into a run plan (JSON)")
     .option("-o, --output <path>", "write the plan here instead of stdout")
     .addOption(formatOption())
-    .action((file: string, opts: { format: "human" | "json"; output?: string }) => setCode(compileCommand(io, file, opts)));
+    .action(async (file: string, opts: { format: "human" | "json"; output?: string }) => setCode((await compileCommands()).compileCommand(io, file, opts)));
 
   program
     .command("plan <file>")
     .description("show the cells a run would train: sizes, tokens, FLOPs and an ETA")
     .option("--flops-per-second <rate>", "training throughput for the ETA")
     .addOption(formatOption())
-    .action((file: string, opts: { format: "human" | "json"; flopsPerSecond?: string }) =>
-      setCode(planCommand(io, file, { format: opts.format, ...(opts.flopsPerSecond ? { rate: opts.flopsPerSecond } : {}) })),
+    .action(async (file: string, opts: { format: "human" | "json"; flopsPerSecond?: string }) =>
+      setCode((await compileCommands()).planCommand(io, file, { format: opts.format, ...(opts.flopsPerSecond ? { rate: opts.flopsPerSecond } : {}) })),
     );
 
   program
@@ -54,17 +55,17 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("rewrite .cgx files in canonical form (no options, by design)")
     .option("--check", "list files that are not formatted and exit 1, changing nothing")
     .option("--stdout", "print the formatted text instead of rewriting the file")
-    .action((files: string[], opts: { check?: boolean; stdout?: boolean }) => setCode(fmtCommand(io, files, opts)));
+    .action(async (files: string[], opts: { check?: boolean; stdout?: boolean }) => setCode((await import("./commands/fmt.js")).fmtCommand(io, files, opts)));
 
   program
     .command("schema")
     .description("print the JSON Schema of run plans")
-    .action(() => setCode(schemaCommand(io)));
+    .action(async () => setCode((await compileCommands()).schemaCommand(io)));
 
   program
     .command("explain <code>")
     .description("explain an error code, e.g. cgx explain CGX0501")
-    .action((code: string) => setCode(explainCommand(io, code)));
+    .action(async (code: string) => setCode((await compileCommands()).explainCommand(io, code)));
 
   program
     .command("run <file>")
@@ -80,7 +81,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--out <dir>", "with --queue: the shared directory the workers see (instead of --runs)")
     .option("--detach", "with --queue: return once the cells are queued instead of following them")
     .option("--attempts <n>", "with --queue: tries per cell when its worker process crashes", "2")
-    .action(async (file: string, opts: RunCommandOptions) => setCode(await runCommand(io, file, opts)));
+    .action(async (file: string, opts: RunCommandOptions) => setCode(await (await runCommands()).runCommand(io, file, opts)));
 
   program
     .command("export")
@@ -94,14 +95,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--kernels <which>", "matmul kernels on wasm: auto, openblas or builtin")
     .option("--sbatch <line>", "an extra #SBATCH line, like --sbatch=--partition=cpu (repeat for more)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("-o, --output <path>", "write the script here (default RUN_DIR/cgx.sbatch)")
-    .action(async (file: string, opts: ExportSlurmCommandOptions) => setCode(await exportSlurmCommand(io, file, opts)));
+    .action(async (file: string, opts: ExportSlurmCommandOptions) => setCode(await (await runCommands()).exportSlurmCommand(io, file, opts)));
 
   program
     .command("cell <run-dir>")
     .description("train one cell of a prepared run directory (what each Slurm array task runs)")
     .requiredOption("--index <i>", "the cell's index in the plan (a Slurm array task id)")
     .option("--cache <dir>", "cache for scores and tokenizers (default RUNS/.cache)")
-    .action(async (dir: string, opts: { index: string; cache?: string }) => setCode(await cellCommand(io, dir, opts)));
+    .action(async (dir: string, opts: { index: string; cache?: string }) => setCode(await (await import("./commands/slurm.js")).cellCommand(io, dir, opts)));
 
   program
     .command("worker <url>")
@@ -109,13 +110,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--concurrency <n>", "cells at once (one process each)", "1")
     .option("--lease <seconds>", "how long a cell waits for this worker after it stops answering (it then goes to another)", "30")
     .option("--idle-exit <seconds>", "exit once the queue has been empty this long")
-    .action(async (url: string, opts: WorkerCommandOptions) => setCode(await workerCommand(io, url, opts)));
+    .action(async (url: string, opts: WorkerCommandOptions) => setCode(await (await import("./commands/queue.js")).workerCommand(io, url, opts)));
 
   program
     .command("status <run-dir>")
     .description("show the state of every cell of a run, and who is training it")
     .option("--verify", "check every finished cell's final checkpoint against its checksums and its metrics for gaps (exit 1 if one fails)")
-    .action((dir: string, opts: { verify?: boolean }) => setCode(statusCommand(io, dir, opts)));
+    .action(async (dir: string, opts: { verify?: boolean }) => setCode((await runCommands()).statusCommand(io, dir, opts)));
 
   program
     .command("fit <file>")
@@ -129,7 +130,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--seed <n>", "seed of the bootstrap", "0")
     .option("--group <col>", "resample rows with equal values of this column together (e.g. a size or cell id)")
     .option("--json", "print the fit as JSON")
-    .action((file: string, opts: FitCommandOptions) => setCode(fitCommand(io, file, opts)));
+    .action(async (file: string, opts: FitCommandOptions) => setCode((await import("./commands/fit.js")).fitCommand(io, file, opts)));
 
   program
     .command("advise <run-dir>")
@@ -138,7 +139,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--bootstrap <n>", "bootstrap replicates for the intervals", "200")
     .option("--seed <n>", "seed of the bootstrap", "0")
     .option("--json", "print the advice as JSON")
-    .action((dir: string, opts: AdviseCommandOptions) => setCode(adviseCommand(io, dir, opts)));
+    .action(async (dir: string, opts: AdviseCommandOptions) => setCode((await import("./commands/advise.js")).adviseCommand(io, dir, opts)));
 
   program
     .command("report <run-dir>")
@@ -146,7 +147,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--out <dir>", "write the report here instead of into the run directory")
     .option("--bootstrap <n>", "bootstrap replicates for fit intervals and bands", "200")
     .option("--seed <n>", "seed of the bootstrap", "0")
-    .action((dir: string, opts: { out?: string; bootstrap?: string; seed?: string }) => setCode(reportCommand(io, dir, opts)));
+    .action(async (dir: string, opts: { out?: string; bootstrap?: string; seed?: string }) => setCode((await import("./commands/report.js")).reportCommand(io, dir, opts)));
 
   program
     .command("lsp")
@@ -161,7 +162,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   program
     .command("doctor")
     .description("show which TensorFlow.js backends load here, and why the others do not")
-    .action(async () => setCode(await doctorCommand(io)));
+    .action(async () => setCode(await (await runCommands()).doctorCommand(io)));
 
   return program;
 }

@@ -2,7 +2,7 @@
  * Lexer and parser for .cgx: chevrotain turns text into the generic syntax tree of syntax.ts.
  * Parsing never throws: it returns the tree it could recover and diagnostics for what it could not.
  */
-import { EmbeddedActionsParser, Lexer, type IToken, type IRecognitionException } from "chevrotain";
+import { EmbeddedActionsParser, Lexer, type IToken, type IRecognitionException } from "./chevrotain.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import { cover, LineIndex, type Span } from "./span.js";
 import type {

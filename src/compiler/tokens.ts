@@ -3,7 +3,7 @@
  * `Ident`, and the builder gives words their meaning by position. That keeps user names such as
  * a source called `facts` or a curriculum called `stage` legal and the grammar small.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type TokenType } from "./chevrotain.js";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: "Newline", pattern: /\n/, line_breaks: true });
