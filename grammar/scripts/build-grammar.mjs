@@ -14,7 +14,7 @@ const NUM = "\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?";
 const blockKeywords = ["experiment", "data", "curriculum", "control", "models", "train", "grow", "prune", "evaluate", "vary", "analyze", "stage"];
 const statementKeywords = [
   "seeds", "budget",
-  "tokenizer", "context", "source", "difficulty", "heldout",
+  "tokenizer", "context", "source", "difficulty", "heldout", "draw",
   "pace", "order", "pacing", "sources", "mix",
   "params", "shape", "heads", "mlp", "aspect",
   "optimizer", "schedule", "batch", "clip",
@@ -24,8 +24,8 @@ const statementKeywords = [
   "zip", "weight_decay", "warmup",
   "fit", "breaks", "compare", "progression",
 ];
-const connectives = ["for", "like", "by", "on", "every", "vs", "where", "from", "to", "over", "using", "then", "at", "equal", "x", "keep", "and", "per", "in", "as", "target", "cell"];
-const modifiers = ["freeze", "train", "rewarm", "carry", "reset", "sparsity", "importance", "global", "per_layer", "ascending", "descending", "all", "min", "max"];
+const connectives = ["for", "like", "by", "on", "every", "vs", "where", "from", "to", "over", "using", "then", "at", "equal", "x", "keep", "and", "per", "in", "as", "target", "cell", "of"];
+const modifiers = ["freeze", "train", "rewarm", "carry", "reset", "sparsity", "importance", "global", "per_layer", "ascending", "descending", "all", "min", "max", "without", "with", "replacement"];
 const constants = [
   "bytes", "bpe", "pretrained", "r50k_base", "p50k_base", "cl100k_base", "o200k_base",
   "adamw", "adam", "sgd", "cosine", "linear", "constant",
@@ -225,6 +225,7 @@ export function buildGrammar() {
         patterns: [
           { match: `\\b(${W(connectives)})\\b`, name: "keyword.other.connective.cgx" },
           { match: `\\b(${W(modifiers)})\\b`, name: "storage.modifier.cgx" },
+          { comment: "A percentile as a difficulty level: p99 (the same as 99%)", match: "\\bp(?:100|[0-9]{1,2})\\b", name: "constant.numeric.percentile.cgx" },
           { match: `\\b(${W(constants)})\\b`, name: "support.constant.cgx" },
           { comment: "Fit variables and budget units", match: `\\b(${W(variables)})\\b`, name: "variable.language.cgx" },
           {

@@ -26,6 +26,8 @@ export interface TrainRecord {
   readonly grad_norm?: number | null;
   readonly stage?: string | null;
   readonly difficulty?: number | null;
+  /** Share of each source's training examples drawn at least once so far (absent in runs made before it was recorded). */
+  readonly used?: Readonly<Record<string, number>>;
 }
 
 export interface BucketLoss {
@@ -61,6 +63,8 @@ export interface EvalRecord {
    * otherwise. Absent when the eval scored no task.
    */
   readonly tasks?: Readonly<Record<string, TaskResult>>;
+  /** As in a train record: the share of each source used so far. */
+  readonly used?: Readonly<Record<string, number>>;
 }
 
 /** Growth, pruning and other events (a record kind the runtime may write later). Fields beyond these are kept as they are. */
@@ -223,6 +227,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
             grad_norm: num(r["grad_norm"]),
             stage: typeof r["stage"] === "string" ? r["stage"] : null,
             difficulty: num(r["difficulty"]),
+            ...usedOf(r["used"]),
           });
           break;
         case "eval": {
@@ -252,6 +257,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
             by_source: bySource,
             by_bucket: byBucket,
             ...(tasks.value ? { tasks: tasks.value } : {}),
+            ...usedOf(r["used"]),
           });
           break;
         }
@@ -311,6 +317,17 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
     }
   }
   return { cell, state, message, train, evals, events, end, finished };
+}
+
+/** A record's `used` field: shares in [0, 1] by source; anything else is left out. */
+function usedOf(v: unknown): { used?: Record<string, number> } {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return {};
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const share = num(x);
+    if (share !== null && share >= 0 && share <= 1) out[k] = share;
+  }
+  return Object.keys(out).length ? { used: out } : {};
 }
 
 function readLevel(v: unknown): LevelResult | null {

@@ -25,6 +25,22 @@ export type TimeExpr =
 /** Lengths can't be stage boundaries. */
 export type Duration = Exclude<TimeExpr, { kind: "stage" }>;
 
+/**
+ * A length measured in data: `10% of easy`, until that share of the source's training examples
+ * have each been drawn at least once. Known only during training, so only a pace's `over` and a
+ * stage's `for` take it.
+ */
+export interface DataUsed {
+  readonly kind: "data_used";
+  /** Fraction (0, 1]. */
+  readonly share: number;
+  readonly source: Name;
+  readonly span: Span;
+}
+
+/** What a pace's `over` and a stage's `for` take: training time or data used. */
+export type Length = Duration | DataUsed;
+
 // ---------------------------------------------------------------- data
 
 export type Tokenizer =
@@ -83,6 +99,8 @@ export interface DataSection {
   readonly difficulty: DifficultyMetric;
   /** Fraction (0..1) of every source held out for evaluation. */
   readonly heldout: Spanned<number>;
+  /** `draw without replacement`; absent: with replacement (the default). */
+  readonly draw?: Spanned<"without_replacement" | "with_replacement">;
   readonly span: Span;
 }
 
@@ -115,7 +133,7 @@ export interface Mixture {
 export interface Stage {
   readonly name: Name;
   /** Absent only on the last stage, which takes what is left. */
-  readonly duration?: Duration;
+  readonly duration?: Length;
   readonly mixture: Mixture;
   readonly order: Spanned<Order>;
   readonly span: Span;
@@ -148,7 +166,7 @@ export type CurriculumBody =
       readonly metric: Name;
       readonly from: Level;
       readonly to: Level;
-      readonly over: Duration;
+      readonly over: Length;
       readonly fn: PacingFn;
       readonly sources: SourceSelection;
     }

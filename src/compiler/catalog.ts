@@ -106,7 +106,7 @@ export const GROUPINGS = ["curriculum", "stage", "task", "level", "source", "dif
 export const BLOCK_KEYWORDS = {
   file: ["experiment"],
   experiment: ["seeds", "data", "curriculum", "control", "models", "budget", "train", "grow", "prune", "evaluate", "vary", "analyze"],
-  data: ["tokenizer", "context", "source", "difficulty", "heldout"],
+  data: ["tokenizer", "context", "source", "difficulty", "heldout", "draw"],
   curriculum: ["stage", "pace", "order", "pacing", "sources", "mix"],
   stage: ["mix", "order"],
   control: ["mix", "sources"],

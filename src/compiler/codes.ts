@@ -161,6 +161,28 @@ A curriculum needs a body: stages (\`stage NAME for 10% { mix ... }\`), a pace (
 2 to max over 10% using root(2)\`), or an ordering (\`order by difficulty\`).`),
   CGX0508: c("error", "source mixed twice", `
 A \`mix\` lists the same source twice. Give it one weight.`),
+  CGX0512: c("error", "share of data used out of range", `
+A length in data used, \`P% of SOURCE\`, lasts until that share of the source's training examples
+have each been drawn at least once. The share must be above 0% and at most 100%.
+
+    pace difficulty from 2 to p99 over 10% of easy using root(2)`),
+  CGX0513: c("error", "data used where training time is needed", `
+\`P% of SOURCE\` is known only while training runs, so it can only end a pace (\`pace ... over 10% of
+easy\`) or a stage (\`stage early for 10% of easy { ... }\`). Warmups, growth, pruning, evaluation
+points and \`pacing(..., full_at:)\` need training time: a share of the budget (\`10%\`), tokens
+(\`2M tok\`) or steps (\`500 steps\`).`),
+  CGX0514: c("error", "data used of a source that is not drawn", `
+A pace or stage that lasts until a share of a source has been used must draw from that source:
+otherwise its use never grows and the length never ends.
+
+    stage early for 10% of easy { mix kids 100% }      // easy is never drawn here
+    stage early for 10% of easy { mix easy 70%, kids 30% }`),
+  CGX0515: c("error", "time known only during training", `
+A stage that ends on data used (\`for 10% of easy\`) ends when training has drawn enough of the source,
+so what comes after it has no fixed place in time before training. A later stage must end on data
+used too, or be the last stage (no \`for\`); \`at stage NAME\` cannot name a stage that starts after
+one; and \`control shuffled like NAME\` cannot copy the source totals of such a curriculum (give the
+control its own \`mix\`).`),
 
   // ----- 06xx: models and budget
   CGX0601: c("error", "heads do not divide the width", `

@@ -4,7 +4,7 @@
  * Problems that only show per cell (an event after a small cell's budget ends) are reported here,
  * once per source location, naming the first cell that has them.
  */
-import type { AxisValue, Condition, CurriculumDecl, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
+import type { AxisValue, Condition, CurriculumDecl, DataUsed, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
 import type { BuildContext } from "./build/context.js";
 import { cellId, sha256 } from "./emit.js";
 import { budgetAxisSpans, budgetLabels, cellBudget, pointBudget, rawBudget, wholeSteps } from "./budget.js";
@@ -21,6 +21,7 @@ import type {
   PlanAnalysis,
   PlanCurriculum,
   PlanData,
+  PlanDataUsed,
   PlanFilter,
   PlanGrowth,
   PlanLevel,
@@ -142,23 +143,34 @@ function durationTokens(t: Duration, budget: number, tps: number): number {
 /**
  * A staged curriculum's stages for one cell. Stage boundaries are rounded to whole steps where they
  * fall, not stage by stage: boundary k is the sum of the first k lengths (shares of the budget,
- * tokens, steps) rounded to a step, so shares that add up to 100% end exactly at the budget.
+ * tokens, steps) rounded to a step, so shares that add up to 100% end exactly at the budget. A stage
+ * that ends on data used ends during training; the stage after it starts `after` it.
  */
 function stagedStages(c: CurriculumDecl, budget: number, tps: number): PlanStage[] | undefined {
   if (c.body.kind !== "staged") return undefined;
   const stages: PlanStage[] = [];
   let raw = 0;
-  let at = 0;
+  let at: PlanStage["start"] = 0 as Tokens;
   for (const st of c.body.stages) {
-    let end = budget;
-    if (st.duration) {
+    let end: PlanStage["end"] = budget as Tokens;
+    if (st.duration?.kind === "data_used") end = planDataUsed(st.duration);
+    else if (st.duration) {
       raw = Math.min(raw + rawTokens(st.duration, budget, tps), Number.MAX_SAFE_INTEGER);
-      end = Math.min(onStep(raw, tps), Number.MAX_SAFE_INTEGER);
+      end = Math.min(onStep(raw, tps), Number.MAX_SAFE_INTEGER) as Tokens;
     }
-    stages.push({ name: st.name.text, start: at as Tokens, end: end as Tokens, mixture: mixParts(st.mixture), filters: filters(st.mixture), order: st.order.value });
-    at = end;
+    stages.push({ name: st.name.text, start: at, end, mixture: mixParts(st.mixture), filters: filters(st.mixture), order: st.order.value });
+    at = typeof end === "number" ? end : { kind: "after", stage: st.name.text };
   }
   return stages;
+}
+
+function planDataUsed(d: DataUsed): PlanDataUsed {
+  return { kind: "data_used", source: d.source.text, share: d.share };
+}
+
+/** A stage boundary as a token count; undefined where it is known only during training. */
+function tokensOf(t: PlanStage["start"] | PlanStage["end"]): number | undefined {
+  return typeof t === "number" ? t : undefined;
 }
 
 function mixParts(m: Mixture): PlanMixPart[] {
@@ -177,7 +189,11 @@ function selection(sel: SourceSelection): { mixture: PlanMixPart[] | null; filte
 function overallMixture(stages: readonly PlanStage[], budget: number): PlanMixPart[] {
   const totals = new Map<string, number>();
   for (const st of stages) {
-    const share = (Math.min(st.end, budget) - Math.min(st.start, budget)) / budget;
+    const start = tokensOf(st.start);
+    const end = tokensOf(st.end);
+    // Stages timed by data used have no share of the budget before training (CGX0515 is reported).
+    if (start === undefined || end === undefined) continue;
+    const share = (Math.min(end, budget) - Math.min(start, budget)) / budget;
     for (const p of st.mixture) totals.set(p.source, (totals.get(p.source) ?? 0) + share * p.weight);
   }
   // Thousands of stages add up rounding: a source in every stage can come to just over 1.
@@ -264,20 +280,26 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
           case "staged": {
             ownStages = stagedStages(decl, B, tps)!;
             // The first stage that ends past the budget, or (the last one) starts when it is spent.
-            const overAt = ownStages.findIndex((s) => s.end > B || s.start >= B);
+            const overAt = ownStages.findIndex((s) => (tokensOf(s.end) ?? 0) > B || (tokensOf(s.start) ?? 0) >= B);
             const over = body.stages[overAt];
             if (over?.duration) {
               rep.once("CGX0502", over.duration.span, `the stages of \`${curName}\` run past the end of training in cell ${where} (budget ${B} tokens)`, "give stage lengths as shares of the budget (`30%`), or shorten them");
             } else if (over) {
               rep.once("CGX0502", over.name.span, `the stages before \`${over.name.text}\` use the whole budget of cell ${where} (${B} tokens), leaving none for it`, "give stage lengths as shares of the budget (`30%`), or shorten them");
             }
-            curriculum = { name: curName, kind: "staged", stages: ownStages.map((s) => ({ ...s, end: Math.min(s.end, B) as Tokens })) };
+            curriculum = { name: curName, kind: "staged", stages: ownStages.map((s) => ({ ...s, end: typeof s.end === "number" ? (Math.min(s.end, B) as Tokens) : s.end })) };
             break;
           }
           case "paced": {
-            const end = durationTokens(body.over, B, tps);
-            if (end > B) {
-              rep.once("CGX0701", body.over.span, `the pace ends at token ${end}, after training ends in cell ${where} (budget ${B} tokens)`, "give its length as a share of the budget (`30%`), or shorten it");
+            const over = body.over;
+            let end: Tokens | PlanDataUsed;
+            if (over.kind === "data_used") end = planDataUsed(over);
+            else {
+              const tok = durationTokens(over, B, tps);
+              if (tok > B) {
+                rep.once("CGX0701", over.span, `the pace ends at token ${tok}, after training ends in cell ${where} (budget ${B} tokens)`, "give its length as a share of the budget (`30%`), or shorten it");
+              }
+              end = Math.max(tps, Math.min(B, tok)) as Tokens;
             }
             curriculum = {
               name: curName,
@@ -286,7 +308,7 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
               from: planLevel(body.from),
               to: planLevel(body.to),
               start: 0 as Tokens,
-              end: Math.max(tps, Math.min(B, end)) as Tokens,
+              end,
               fn: pacingFn(body.fn),
               ...selection(body.sources),
             };
@@ -324,11 +346,12 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
         }
         curriculum = { name: curName, kind: ctl.kind.value, metric: data.difficulty, ...sel };
       }
-      const time: CellTime = { budget: B, tps, stageStarts: new Map((ownStages ?? []).map((s) => [s.name, s.start])) };
+      if (exp.data.draw?.value === "without_replacement") curriculum = { ...curriculum, draw: "without_replacement" };
+      const time: CellTime = { budget: B, tps, stageStarts: numericStarts(ownStages ?? []) };
       const at = (t: TimeExpr): number => resolveTime(t, time, exp, rep, where);
       const growth = growOn ? growthFor(exp, size, at, time, rep, where, provisional!) : null;
       const pruning = pruneOn ? pruningFor(exp, at, time, rep, where) : [];
-      const evalPoints = evalPointsFor(exp, at, time, rep, where, (ownStages ?? []).map((st) => st.end));
+      const evalPoints = evalPointsFor(exp, at, time, rep, where, (ownStages ?? []).flatMap((st) => tokensOf(st.end) ?? []));
       const axes: Record<string, string | number> = {};
       for (const [k, v] of point) axes[k] = v;
       const rest = {
@@ -417,7 +440,12 @@ function trainFor(exp: Experiment, point: Assignment): { -readonly [K in keyof P
 }
 
 function stageStartsOf(decl: CurriculumDecl | undefined, budget: number, tps: number): Map<string, number> {
-  return new Map((decl ? (stagedStages(decl, budget, tps) ?? []) : []).map((s) => [s.name, s.start]));
+  return numericStarts(decl ? (stagedStages(decl, budget, tps) ?? []) : []);
+}
+
+/** Stage starts known before training (a stage after one that ends on data used has none). */
+function numericStarts(stages: readonly PlanStage[]): Map<string, number> {
+  return new Map(stages.flatMap((s) => (typeof s.start === "number" ? [[s.name, s.start] as const] : [])));
 }
 
 function resolveTime(t: TimeExpr, time: CellTime, exp: Experiment, rep: Reporter, cell: string): number {
@@ -430,9 +458,11 @@ function resolveTime(t: TimeExpr, time: CellTime, exp: Experiment, rep: Reporter
   for (const c of exp.curricula) {
     const stages = stagedStages(c, time.budget, time.tps);
     const st = stages?.find((s) => s.name === t.stage.text);
-    if (st) starts.add(st.start);
+    if (st && typeof st.start === "number") starts.add(st.start);
   }
   if (starts.size === 1) return [...starts][0]!;
+  // The stage starts only during training (after one that ends on data used): CGX0515, reported by the checker.
+  if (starts.size === 0) return 0;
   rep.once("CGX0704", t.span, `stage \`${t.stage.text}\` starts at different points in different curricula, and cell ${cell} has no such stage`, "give the point as a share of the budget (`30%`) or in tokens");
   return Math.min(...starts);
 }

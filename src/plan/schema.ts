@@ -1,6 +1,8 @@
 /**
  * JSON Schema (draft 2020-12 subset understood by ajv) of the run plan. Strict: unknown keys are
- * rejected, every field is required, so a plan that validates leaves nothing to defaults.
+ * rejected, every field is required, so a plan that validates leaves nothing to defaults. The one
+ * optional field, a curriculum's `draw`, is absent exactly when it has its default (with
+ * replacement), so plans written before it existed stay byte for byte the same.
  */
 
 const nonNegInt = { type: "integer", minimum: 0 } as const;
@@ -28,6 +30,18 @@ const pacingFn = {
     obj({ kind: { const: "step" }, steps: posInt }),
   ],
 };
+
+/** `P% of SOURCE`: a moment known only during training (PlanDataUsed). */
+const dataUsed = obj({ kind: { const: "data_used" }, source: str, share: { type: "number", exclusiveMinimum: 0, maximum: 1 } });
+const tokensOrDataUsed = { oneOf: [tokens, dataUsed] };
+const stageStart = { oneOf: [tokens, obj({ kind: { const: "after" }, stage: str })] };
+/** Optional, and only ever this value: absent is the default, drawing with replacement. */
+const draw = { const: "without_replacement" };
+
+/** Like `obj`, with `optional` properties that may be left out. */
+function objWith(properties: Record<string, unknown>, optional: Record<string, unknown>) {
+  return { type: "object", additionalProperties: false, required: Object.keys(properties), properties: { ...properties, ...optional } };
+}
 
 const level = { oneOf: [obj({ kind: { enum: ["value", "quantile"] }, value: num }), obj({ kind: { enum: ["min", "max"] } })] };
 
@@ -77,8 +91,8 @@ const metric = {
 
 const stage = obj({
   name: str,
-  start: tokens,
-  end: tokens,
+  start: stageStart,
+  end: tokensOrDataUsed,
   mixture,
   filters,
   order: { enum: ["shuffled", "easy_first", "hard_first"] },
@@ -86,9 +100,9 @@ const stage = obj({
 
 const curriculum = {
   oneOf: [
-    obj({ name: str, kind: { const: "staged" }, stages: { type: "array", items: stage, minItems: 1 } }),
-    obj({ name: str, kind: { const: "paced" }, metric, from: level, to: level, start: tokens, end: tokens, fn: pacingFn, mixture: nullableMixture, filters }),
-    obj({
+    objWith({ name: str, kind: { const: "staged" }, stages: { type: "array", items: stage, minItems: 1 } }, { draw }),
+    objWith({ name: str, kind: { const: "paced" }, metric, from: level, to: level, start: tokens, end: tokensOrDataUsed, fn: pacingFn, mixture: nullableMixture, filters }, { draw }),
+    objWith({
       name: str,
       kind: { const: "competence" },
       metric,
@@ -98,9 +112,9 @@ const curriculum = {
       descending: { type: "boolean" },
       mixture: nullableMixture,
       filters,
-    }),
-    obj({ name: str, kind: { const: "ordered" }, metric, descending: { type: "boolean" }, mixture: nullableMixture, filters }),
-    obj({ name: str, kind: { enum: ["shuffled", "anti"] }, metric, mixture: nullableMixture, filters }),
+    }, { draw }),
+    objWith({ name: str, kind: { const: "ordered" }, metric, descending: { type: "boolean" }, mixture: nullableMixture, filters }, { draw }),
+    objWith({ name: str, kind: { enum: ["shuffled", "anti"] }, metric, mixture: nullableMixture, filters }, { draw }),
   ],
 };
 

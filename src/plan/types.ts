@@ -128,10 +128,30 @@ export interface PlanMixPart {
   readonly weight: number;
 }
 
+/**
+ * A moment known only during training: once `share` (0..1] of source `source`'s training examples
+ * have each been drawn at least once since the span it ends began (a stage's start, or the start
+ * of training for a pace). Written `10% of easy` in the .cgx.
+ */
+export interface PlanDataUsed {
+  readonly kind: "data_used";
+  readonly source: string;
+  readonly share: number;
+}
+
+/** Where a stage starts when the stage before it ends on data used: at that stage's realised end. */
+export interface PlanAfterStage {
+  readonly kind: "after";
+  readonly stage: string;
+}
+
+/** How examples are drawn: absent means with replacement (every draw from the whole eligible pool). */
+export type PlanDraw = "without_replacement";
+
 export interface PlanStage {
   readonly name: string;
-  readonly start: Tokens;
-  readonly end: Tokens;
+  readonly start: Tokens | PlanAfterStage;
+  readonly end: Tokens | PlanDataUsed;
   readonly mixture: readonly PlanMixPart[];
   readonly filters: readonly PlanFilter[];
   readonly order: "shuffled" | "easy_first" | "hard_first";
@@ -148,7 +168,13 @@ export type PlanLevel =
   | { readonly kind: "min" }
   | { readonly kind: "max" };
 
-export type PlanCurriculum =
+/**
+ * Every curriculum and control may carry `draw` (from `draw without replacement` in `data`); it is
+ * absent for the default, with replacement, so plans that do not use it are unchanged.
+ */
+export type PlanCurriculum = PlanCurriculumBody & { readonly draw?: PlanDraw };
+
+export type PlanCurriculumBody =
   | { readonly name: string; readonly kind: "staged"; readonly stages: readonly PlanStage[] }
   | {
       readonly name: string;
@@ -157,7 +183,8 @@ export type PlanCurriculum =
       readonly from: PlanLevel;
       readonly to: PlanLevel;
       readonly start: Tokens;
-      readonly end: Tokens;
+      /** Where the ceiling reaches `to`: a token count, or once some share of a source has been used. */
+      readonly end: Tokens | PlanDataUsed;
       readonly fn: PlanPacingFn;
       readonly mixture: readonly PlanMixPart[] | null;
       readonly filters: readonly PlanFilter[];

@@ -97,8 +97,15 @@ export function bucketLabels(runs: readonly CellRun[]): string[] {
   return unique(runs.flatMap((r) => (finalEval(r)?.by_bucket ?? []).map((b) => b.label)));
 }
 
-export function stagesOf(cell: Cell): readonly PlanStage[] {
-  return cell.curriculum.kind === "staged" ? cell.curriculum.stages : [];
+/** A stage whose bounds the plan gives in tokens. */
+export type TimedStage = PlanStage & { readonly start: number; readonly end: number };
+
+/**
+ * The stages of a cell with bounds in tokens. A stage that ends on data used, and the stages after
+ * it, have their bounds only in the cell's records (`stage_end` events): they are left out here.
+ */
+export function stagesOf(cell: Cell): readonly TimedStage[] {
+  return cell.curriculum.kind === "staged" ? cell.curriculum.stages.filter((s): s is TimedStage => typeof s.start === "number" && typeof s.end === "number") : [];
 }
 
 /** The eval nearest a token count (ties: the later one, which has seen the whole stage). */

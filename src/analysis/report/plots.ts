@@ -8,6 +8,7 @@ import type { FitAnalysis } from "./fits.js";
 import { optimalPlots } from "./optimal-plots.js";
 import type { Crossover } from "./progression.js";
 import type { TaskSizeRow } from "./tasks.js";
+import { usagePlot } from "./usage.js";
 import { color, formatNumber, plotId, type Marker, type PlotSpec, type Series } from "./svg.js";
 
 export { plotId };
@@ -427,5 +428,7 @@ export function reportPlots(run: RunData, a: Analysis): PlotSpec[] {
     ...(a.tasks.present ? [accuracyPlot(a), accuracyLevelPlot(a)] : []),
     ...trainPlots(run),
     pacingPlot(run),
+    // Runs made before cgx recorded usage have nothing to plot.
+    ...(a.data_used.rows.length ? [usagePlot(run, a.data_used)] : []),
   ];
 }

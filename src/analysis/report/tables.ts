@@ -6,6 +6,7 @@ import type { CompareRow } from "./compare.js";
 import type { FitAnalysis, FitGroup } from "./fits.js";
 import { DASH, fmt, fmtEstimate, fmtInterval, fmtRatio, fmtSig, fmtSigned, type Section, type Table } from "./format.js";
 import { optimalSection } from "./optimal-tables.js";
+import { usageSection } from "./usage-tables.js";
 import { formatNumber } from "./svg.js";
 
 function param(v: number, iv: Interval | null): string {
@@ -327,6 +328,7 @@ export function sections(a: Analysis): Section[] {
     notes: progNotes,
     plots: ["plot-progression"],
   });
+  if (a.data_used.rows.length) out.push(usageSection(a));
   out.push({
     id: "training",
     title: "Training",

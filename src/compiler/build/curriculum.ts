@@ -71,7 +71,7 @@ export function buildCurriculum(ctx: BuildContext, r: Reader, stmt: Statement, k
         pr.expect("to");
         const to = readLevel(pr);
         pr.expect("over");
-        const over = pr.duration();
+        const over = pr.length();
         pr.expect("using");
         const fn = readPacingFn(pr);
         pr.done("after the pacing function");
@@ -189,23 +189,33 @@ function readPacingFn(r: Reader): PacingFn {
   }
 }
 
+/** `p99`: the 99th percentile, the same level as `99%`. */
+const PERCENTILE = /^p(\d+)$/;
+
 function readLevel(r: Reader): Level {
-  const item = r.next("a difficulty level (a number, a quantile like `10%`, `min` or `max`)");
+  const what = "a difficulty level (a number, a quantile like `10%` or `p99`, `min` or `max`)";
+  const item = r.next(what);
   if (item.kind === "number") return { kind: "value", value: item.value, span: item.span };
   if (item.kind === "percent") {
     if (item.value > 100) fail("CGX0403", item.span, `the quantile \`${item.text}\` is over 100%`, "use 0%..100%");
     return { kind: "quantile", value: item.value / 100, span: item.span };
   }
+  const percentile = item.kind === "word" && item.parts.length === 1 ? PERCENTILE.exec(item.text) : null;
+  if (percentile) {
+    const n = Number(percentile[1]);
+    if (n > 100) fail("CGX0403", item.span, `the percentile \`${percentile[0]}\` is over 100`, "use `p0` to `p100` (`p99` is the 99th percentile)");
+    return { kind: "quantile", value: n / 100, span: item.span };
+  }
   if (item.kind === "word" && item.text === "min") return { kind: "min", span: item.span };
   if (item.kind === "word" && item.text === "max") return { kind: "max", span: item.span };
-  r.unexpected(item, "a difficulty level (a number, a quantile like `10%`, `min` or `max`)");
+  r.unexpected(item, what);
 }
 
 function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem): Stage {
   const name = r.name("a stage name");
   // A broken header is reported, and the block is still read for errors of its own.
   const header = ctx.attempt(() => {
-    const d = r.accept("for") ? r.duration("a stage length (`10%`, `2M tok` or `500 steps`)") : undefined;
+    const d = r.accept("for") ? r.length("a stage length (`10%`, `2M tok`, `500 steps` or `10% of SOURCE`)") : undefined;
     r.done("after the stage header (a stage is `stage NAME [for DURATION] { mix ... }`)");
     return { duration: d };
   });

@@ -18,10 +18,11 @@ export function buildData(ctx: BuildContext, stmt: Statement, keyword: WordItem)
   let heldout: Spanned<number> = { value: 0.02, span: keyword.span };
   const sources: SourceDecl[] = [];
   let contextBroken = false;
+  let draw: DataSection["draw"];
 
   const skipped = walkBlock(ctx, block, {
     name: "the `data` block",
-    once: ["tokenizer", "context", "difficulty", "heldout"],
+    once: ["tokenizer", "context", "difficulty", "heldout", "draw"],
     handlers: {
       tokenizer: (r, s, kw) => {
         noBlock(s, kw);
@@ -51,6 +52,13 @@ export function buildData(ctx: BuildContext, stmt: Statement, keyword: WordItem)
         heldout = h;
         r.done("after the heldout share");
       },
+      draw: (r, s, kw) => {
+        noBlock(s, kw);
+        const how = r.choice(["without", "with"] as const, "way of drawing (`draw without replacement` or `draw with replacement`)");
+        const last = r.expect("replacement", "write `draw without replacement` (or `draw with replacement`, the default)");
+        r.done("after `draw ... replacement`");
+        draw = { value: how.value === "without" ? "without_replacement" : "with_replacement", span: cover(kw.span, last.span) };
+      },
       source: (r, s, kw) => {
         noBlock(s, kw);
         const name = r.name("a source name");
@@ -74,7 +82,7 @@ export function buildData(ctx: BuildContext, stmt: Statement, keyword: WordItem)
   if (sources.length === 0 && ctx.brokenNames.size === 0 && !skipped.has("source")) {
     ctx.error("CGX0206", keyword.span, "the `data` block declares no source", 'add one, e.g. `source kids = builtin("gutenberg.children")`');
   }
-  return { tokenizer, context, sources, difficulty, heldout, span: stmt.span };
+  return { tokenizer, context, sources, difficulty, heldout, ...(draw ? { draw } : {}), span: stmt.span };
 }
 
 function readTokenizer(r: Reader): Tokenizer {

@@ -5,9 +5,9 @@
  */
 import type { Code } from "../codes.js";
 import { diag, suggestHelp, type Diagnostic } from "../diagnostics.js";
-import type { Duration, Name, Spanned, TimeExpr } from "../ast.js";
+import type { DataUsed, Duration, Length, Name, Spanned, TimeExpr } from "../ast.js";
 import { cover, type Span } from "../span.js";
-import { itemText, type CallArg, type CallItem, type Item, type Phrase, type WordItem } from "../syntax.js";
+import { itemText, type CallArg, type CallItem, type Item, type PercentItem, type Phrase, type WordItem } from "../syntax.js";
 
 export class Abort extends Error {
   constructor(readonly diagnostic: Diagnostic) {
@@ -203,6 +203,10 @@ export class Reader {
 
   /** A length of training time: `10%`, `2M tok`, `500 steps`. */
   duration(what = "a duration (`10%`, `2M tok` or `500 steps`)"): Duration {
+    if (this.isDataUsed()) {
+      const used = this.dataUsed();
+      fail("CGX0513", used.span, "data used (`P% of SOURCE`) can only end a `pace ... over` or a `stage ... for`", "give training time here: a share of the budget (`10%`), `2M tok` or `500 steps`");
+    }
     const item = this.next(what);
     if (item.kind === "percent") {
       if (item.value > 100) fail("CGX0403", item.span, `${what.split(" (")[0]} \`${item.text}\` is over 100% of the budget`, "use a value between 0% and 100%");
@@ -224,6 +228,27 @@ export class Reader {
       fail("CGX0401", item.span, "a stage marks a point in time, not a length", "give a length: `10%`, `2M tok` or `500 steps`");
     }
     this.unexpected(item, what);
+  }
+
+  /** A length in training time or in data used: `10% of easy`, or any duration. */
+  length(what = "a length (`10%`, `2M tok`, `500 steps` or `10% of SOURCE`)"): Length {
+    return this.isDataUsed() ? this.dataUsed() : this.duration(what);
+  }
+
+  private isDataUsed(): boolean {
+    return this.peek()?.kind === "percent" && this.isWord("of", 1);
+  }
+
+  /** `P% of SOURCE`, P in (0, 100]. */
+  private dataUsed(): DataUsed {
+    const pct = this.next("a share") as PercentItem;
+    this.i++;
+    const source = this.name("a source name (`10% of easy`)");
+    const span = cover(pct.span, source.span);
+    if (!(pct.value > 0 && pct.value <= 100)) {
+      fail("CGX0512", pct.span, `a share of data used must be above 0% and at most 100%, found \`${pct.text}\``, `use a share of \`${source.text}\`'s examples between 0% and 100%, e.g. \`10% of ${source.text}\``);
+    }
+    return { kind: "data_used", share: pct.value / 100, source, span };
   }
 
   /** A point in training time: a duration from the start, or `stage NAME` (the start of that stage). */

@@ -5,14 +5,18 @@ import type { PartialExperiment } from "../build/experiment.js";
 import { DIFFICULTY_METRICS, EXAMPLE_FIELDS, SYNTHETIC_TASKS } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
+import { checkDataUsed, checkLikeTimed } from "./data-used.js";
 import { resolveName, type Scope } from "./scope.js";
 
 const TOLERANCE = 1e-9;
 
 export function checkCurricula(ctx: BuildContext, exp: PartialExperiment, scope: Scope): void {
-  for (const c of exp.curricula) checkCurriculum(ctx, c, scope);
+  for (const c of exp.curricula) {
+    checkCurriculum(ctx, c, scope);
+    checkDataUsed(ctx, c, scope);
+  }
   for (const ctl of exp.controls) {
-    if (ctl.like) resolveName(ctx, ctl.like, [...exp.curricula.map((c) => c.name.text)], "curriculum");
+    if (ctl.like && resolveName(ctx, ctl.like, [...exp.curricula.map((c) => c.name.text)], "curriculum")) checkLikeTimed(ctx, ctl, scope);
     if (ctl.sources) checkSelection(ctx, ctl.sources, scope);
   }
   const written = exp.failed.has("curriculum") || exp.failed.has("control") || ctx.brokenNames.size > 0;

@@ -5,6 +5,7 @@ import type { PartialExperiment } from "../build/experiment.js";
 import { SYNTHETIC_TASKS } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
 import { cover } from "../span.js";
+import { checkStagePointTimed } from "./data-used.js";
 import { resolveName, type Scope } from "./scope.js";
 
 export function checkModels(ctx: BuildContext, exp: PartialExperiment): void {
@@ -34,7 +35,7 @@ function checkBeforeEnd(ctx: BuildContext, t: TimeExpr, what: string): void {
 }
 
 function checkStageRef(ctx: BuildContext, t: TimeExpr | undefined, scope: Scope): void {
-  if (t?.kind === "stage") resolveName(ctx, t.stage, scope.stages, "stage");
+  if (t?.kind === "stage" && resolveName(ctx, t.stage, scope.stages, "stage")) checkStagePointTimed(ctx, t, scope);
 }
 
 export function checkGrowPrune(ctx: BuildContext, exp: PartialExperiment, scope: Scope): void {

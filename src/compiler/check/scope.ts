@@ -11,6 +11,8 @@ export interface Scope {
   readonly staged: ReadonlyMap<string, CurriculumDecl>;
   /** Every stage name of every staged curriculum. */
   readonly stages: ReadonlySet<string>;
+  /** Stages that start after a stage ending on data used (in some curriculum), with that stage's name. */
+  readonly startsOnData: ReadonlyMap<string, string>;
   /** Whether the data section failed to build: source references then stay quiet. */
   readonly sourcesUnknown: boolean;
 }
@@ -25,6 +27,7 @@ export function collectScope(ctx: BuildContext, exp: PartialExperiment): Scope {
   const curricula = new Set<string>();
   const staged = new Map<string, CurriculumDecl>();
   const stages = new Set<string>();
+  const startsOnData = new Map<string, string>();
   const declare = (name: Name, what: string) => {
     if (curricula.has(name.text)) {
       ctx.error("CGX0302", name.span, `a curriculum or control named \`${name.text}\` is already declared`, `rename this ${what}`);
@@ -38,7 +41,10 @@ export function collectScope(ctx: BuildContext, exp: PartialExperiment): Scope {
     if (c.body.kind === "staged") {
       staged.set(c.name.text, c);
       const seen = new Set<string>();
+      let timedBy: string | undefined;
       for (const st of c.body.stages) {
+        if (timedBy !== undefined && !startsOnData.has(st.name.text)) startsOnData.set(st.name.text, timedBy);
+        if (st.duration?.kind === "data_used") timedBy ??= st.name.text;
         if (seen.has(st.name.text)) {
           ctx.error("CGX0302", st.name.span, `curriculum \`${c.name.text}\` already has a stage named \`${st.name.text}\``, "rename one of the stages");
         }
@@ -48,7 +54,7 @@ export function collectScope(ctx: BuildContext, exp: PartialExperiment): Scope {
     }
   }
   for (const c of exp.controls) declare(c.name, "control");
-  return { sources, curricula, staged, stages, sourcesUnknown: exp.failed.has("data") };
+  return { sources, curricula, staged, stages, startsOnData, sourcesUnknown: exp.failed.has("data") };
 }
 
 /** Reports an unknown name unless its declaration already failed (no follow-on errors). */

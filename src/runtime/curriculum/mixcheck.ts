@@ -1,11 +1,12 @@
 /**
  * The check before any cell trains: every source of every mix keeps at least one training example
- * under the mix's `where` filters. The compiler cannot know (it never reads the data); found at a
+ * under the mix's `where` filters, and a stage that lasts until a share of a source has been used
+ * (`for 10% of easy`) keeps at least that share of it. The compiler cannot know (it never reads the data); found at a
  * cell's start instead, it would fail every cell of the curriculum one by one after others trained.
  * The error names the curriculum, the stage and the source, points at where the source is written
  * (the plan's `positions`), and says how many examples the filter kept and what values the field has.
  */
-import type { Plan, PlanCurriculum, PlanFilter, PlanMetric, PlanMixPart, PlanPosition } from "../../plan/types.js";
+import type { Plan, PlanCurriculum, PlanDataUsed, PlanFilter, PlanMetric, PlanMixPart, PlanPosition } from "../../plan/types.js";
 import { DataError } from "../data/errors.js";
 import { fieldValue, passes } from "./filters.js";
 import type { PoolExample } from "./sampler.js";
@@ -17,6 +18,8 @@ interface MixUse {
   /** null: every source in one pool. */
   readonly mixture: readonly PlanMixPart[] | null;
   readonly filters: readonly PlanFilter[];
+  /** A stage's end in data used. */
+  readonly until: PlanDataUsed | null;
 }
 
 /** Every distinct mix of the plan's cells, in plan order (cells of one curriculum differ only in their token bounds). */
@@ -31,8 +34,8 @@ function mixUses(plan: Plan): MixUse[] {
   };
   for (const cell of plan.cells) {
     const c = cell.curriculum;
-    if (c.kind === "staged") for (const st of c.stages) add({ curriculum: c, stage: st.name, mixture: st.mixture, filters: st.filters });
-    else add({ curriculum: c, stage: null, mixture: c.mixture, filters: c.filters });
+    if (c.kind === "staged") for (const st of c.stages) add({ curriculum: c, stage: st.name, mixture: st.mixture, filters: st.filters, until: typeof st.end === "number" ? null : st.end });
+    else add({ curriculum: c, stage: null, mixture: c.mixture, filters: c.filters, until: null });
   }
   return out;
 }
@@ -53,7 +56,24 @@ export function checkMixes(plan: Plan, pools: (metric: PlanMetric) => ReadonlyMa
     } else if (names.every((n) => kept(n) === 0)) {
       throw emptySource(plan, use, null, names.flatMap((n) => examples.get(n) ?? []));
     }
+    const until = use.until;
+    if (until) {
+      const drawable = (examples.get(until.source) ?? []).filter((e) => e.tokens.length > 0).length;
+      if (kept(until.source) < until.share * drawable) throw unreachable(plan, use, until, kept(until.source), drawable);
+    }
   }
+}
+
+/** A stage whose filter keeps less of a source than the share of it the stage lasts for: it could never end. */
+function unreachable(plan: Plan, use: MixUse, until: PlanDataUsed, kept: number, drawable: number): DataError {
+  const mix = plan.positions?.mixes.find((m) => m.curriculum === use.curriculum.name && m.stage === use.stage);
+  const pos = mix?.sources.find((p) => p.source === until.source) ?? mix?.where;
+  const at = pos ? `line ${pos.line}, col ${pos.col}: ` : "";
+  const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+  return new DataError(
+    `${at}stage \`${use.stage}\` of curriculum \`${use.curriculum.name}\` lasts until ${pct(until.share)} of \`${until.source}\` has been used, but its filter keeps only ${kept.toLocaleString("en-US")} of its ${drawable.toLocaleString("en-US")} training examples (${pct(kept / Math.max(1, drawable))}), so it could never end`,
+    `loosen the filter, or end the stage at a share of \`${until.source}\` below ${pct(kept / Math.max(1, drawable))}`,
+  );
 }
 
 function emptySource(plan: Plan, use: MixUse, source: string | null, examples: readonly PoolExample[]): DataError {

@@ -1,13 +1,24 @@
 /**
  * The curriculum sampler: turns a plan curriculum and the training examples into batches. Every
- * batch is a pure function of (seed, step), so resuming at step k needs no saved sampler state,
+ * batch is a function of (seed, step) alone, so resuming at step k needs no saved sampler state,
  * and token accounting is exact: each step is `batch x context` target tokens, and the stage of a
  * step is the stage containing its first token in the plan's boundaries.
+ *
+ * What has been drawn so far matters where the plan measures time in data used (`10% of easy`)
+ * or draws without replacement; and every batch reports the share of each source used. So the
+ * sampler draws steps in order, and a call for an earlier or later step replays the draws from
+ * step 0 (without building the token arrays): the same plan and seed give the same batches
+ * whichever steps are asked for, as a resumed cell needs.
  */
-import type { PlanCurriculum, PlanFilter, PlanMixPart, PlanStage } from "../../plan/types.js";
+import type { PlanCurriculum, PlanFilter, PlanMixPart } from "../../plan/types.js";
+import { EpochDraws } from "./draws.js";
 import { passes } from "./filters.js";
 import { ceilingFraction, competence } from "./pacing.js";
+import { Timeline, type NotReached, type SamplerMark, type TimedPhase } from "./timeline.js";
+import { Usage } from "./usage.js";
 import { deriveSeed, Rng } from "../rng.js";
+
+export type { SamplerMark } from "./timeline.js";
 
 /** One training example, tokenized, with its difficulty and filterable fields. */
 export interface PoolExample {
@@ -36,26 +47,41 @@ export interface Batch {
   /** Mean difficulty of the examples drawn, and how many sequences each source gave. */
   readonly meanDifficulty: number;
   readonly sourceCounts: Readonly<Record<string, number>>;
+  /** Share of each source's examples used once this batch is drawn (see usage.ts). */
+  readonly used: Readonly<Record<string, number>>;
+  /** What happened before this step's draws: a stage ended on data used, a ceiling reached its top. */
+  readonly marks: readonly SamplerMark[];
 }
 
-/** Examples after filters, sorted by difficulty (ascending), with their token mass and source names. */
+/** Examples after filters, sorted by difficulty (ascending), with their token mass, source names and indexes there. */
 interface Pool {
   readonly sorted: readonly PoolExample[];
   readonly sourceOf: readonly string[];
+  readonly indexOf: Int32Array;
   readonly tokens: number;
 }
 
-/** Picks the index of an example in the pool. */
-type Pick = (rng: Rng, pool: Pool, progress: number) => number;
+/**
+ * Picks the index of an example in the pool. `draws` is given when drawing without replacement;
+ * picks that walk the data by rank (`ordered`) ignore it.
+ */
+type Pick = (rng: Rng, pool: Pool, progress: number, draws: EpochDraws | undefined) => number;
 
 /** How a phase of the curriculum draws: which sources with which weights, and how within a source. */
-interface Phase {
-  readonly stage: string | null;
-  readonly start: number;
-  readonly end: number;
+interface Phase extends TimedPhase {
   readonly pools: readonly Pool[];
   readonly weights: readonly number[];
   readonly pick: Pick;
+}
+
+/** What the draws so far have changed: usage, where the timeline is, and the epochs of each pool. */
+interface DrawState {
+  /** The step drawn next. */
+  next: number;
+  readonly usage: Usage;
+  readonly timeline: Timeline;
+  /** Per phase and pool, when drawing without replacement. */
+  readonly draws: readonly (readonly EpochDraws[])[] | null;
 }
 
 const GOLDEN = 0.6180339887498949;
@@ -64,7 +90,16 @@ const ORDER_WINDOW = 0.02;
 
 export class SamplerError extends Error {}
 
-const uniform: Pick = (rng, pool) => rng.int(pool.sorted.length);
+/** A uniform draw among the first `eligible` examples of the pool (ranked from the hard end when descending). */
+function prefix(eligible: (pool: Pool, progress: number) => number, descending = false): Pick {
+  return (rng, pool, p, draws) => {
+    const k = eligible(pool, p);
+    const rank = draws ? draws.pick(rng, k) : rng.int(k);
+    return descending ? pool.sorted.length - 1 - rank : rank;
+  };
+}
+
+const uniform: Pick = prefix((pool) => pool.sorted.length);
 
 function ordered(descending: boolean): Pick {
   return (rng, pool, p) => {
@@ -78,20 +113,22 @@ function ordered(descending: boolean): Pick {
 
 export class CurriculumSampler {
   private readonly phases: Phase[];
-  private readonly stages: readonly PlanStage[];
+  private state: DrawState;
 
   constructor(
     readonly curriculum: PlanCurriculum,
-    examples: ReadonlyMap<string, readonly PoolExample[]>,
+    private readonly examples: ReadonlyMap<string, readonly PoolExample[]>,
     private readonly opts: SamplerOptions,
   ) {
     /** One pool over several sources: sorted by difficulty across all of them. */
     const pool = (names: readonly string[], filters: readonly PlanFilter[]): Pool => {
-      const tagged: Array<[PoolExample, string]> = [];
+      const tagged: Array<[PoolExample, string, number]> = [];
       for (const name of names) {
         const all = examples.get(name);
         if (!all) throw new SamplerError(`the curriculum \`${curriculum.name}\` uses source \`${name}\`, which has no examples loaded`);
-        for (const e of all) if (e.tokens.length > 0 && passes(e, filters)) tagged.push([e, name]);
+        all.forEach((e, i) => {
+          if (e.tokens.length > 0 && passes(e, filters)) tagged.push([e, name, i]);
+        });
       }
       if (tagged.length === 0) {
         const what = filters.length ? ` (${filters.map((f) => `${f.field} ${f.op} ${f.value}`).join(" and ")})` : "";
@@ -100,7 +137,7 @@ export class CurriculumSampler {
       tagged.sort((a, b) => a[0].difficulty - b[0].difficulty);
       let tokens = 0;
       for (const [e] of tagged) tokens += e.tokens.length;
-      return { sorted: tagged.map((t) => t[0]), sourceOf: tagged.map((t) => t[1]), tokens };
+      return { sorted: tagged.map((t) => t[0]), sourceOf: tagged.map((t) => t[1]), indexOf: Int32Array.from(tagged, (t) => t[2]), tokens };
     };
     // With a mixture, each source is its own pool drawn in its share. Without one, all sources form
     // one pool (so pacing and ordering apply across sources, and each source counts by its size).
@@ -110,13 +147,12 @@ export class CurriculumSampler {
     };
     const budget = opts.budget;
     const c = curriculum;
-    this.stages = c.kind === "staged" ? c.stages : [];
     switch (c.kind) {
       case "staged":
         this.phases = c.stages.map((st) => {
           const { pools, weights } = mixPools(st.mixture, st.filters);
           const pick = st.order === "shuffled" ? uniform : ordered(st.order === "hard_first");
-          return { stage: st.name, start: st.start, end: st.end, pools, weights, pick };
+          return { stage: st.name, start: typeof st.start === "number" ? st.start : null, end: st.end, pools, weights, pick };
         });
         break;
       case "shuffled": {
@@ -133,12 +169,7 @@ export class CurriculumSampler {
       }
       case "competence": {
         const { pools, weights } = mixPools(c.mixture, c.filters);
-        const pick: Pick = (rng, p, progress) => {
-          const n = p.sorted.length;
-          const k = Math.max(1, Math.ceil(competence(c.fn, c.start_competence, progress) * n));
-          const rank = rng.int(k);
-          return c.descending ? n - 1 - rank : rank;
-        };
+        const pick = prefix((p, progress) => Math.max(1, Math.ceil(competence(c.fn, c.start_competence, progress) * p.sorted.length)), c.descending);
         this.phases = [{ stage: null, start: 0, end: c.full_at, pools, weights, pick }];
         break;
       }
@@ -153,46 +184,64 @@ export class CurriculumSampler {
         };
         const lo = level(c.from);
         const hi = level(c.to);
-        const pick: Pick = (rng, p, progress) => {
-          const ceiling = lo + (hi - lo) * ceilingFraction(c.fn, progress);
-          // Examples at or under the ceiling are eligible; a source with none gives its easiest.
-          let k = upperBound(p.sorted, ceiling);
-          if (k === 0) k = 1;
-          return rng.int(k);
-        };
+        // Examples at or under the ceiling are eligible; a source with none gives its easiest.
+        const pick = prefix((p, progress) => Math.max(1, upperBound(p.sorted, lo + (hi - lo) * ceilingFraction(c.fn, progress))));
         this.phases = [{ stage: null, start: c.start, end: c.end, pools, weights, pick }];
         break;
       }
     }
+    this.state = this.fresh();
   }
 
-  private phaseAt(token: number): Phase {
-    if (this.curriculum.kind === "staged") {
-      for (const ph of this.phases) if (token < ph.end) return ph;
-      return this.phases[this.phases.length - 1]!;
-    }
-    return this.phases[0]!;
+  private fresh(): DrawState {
+    const usage = new Usage(this.examples);
+    const staged = this.curriculum.kind === "staged";
+    const timeline = new Timeline(this.phases, usage, staged, this.curriculum.kind === "paced");
+    const draws = this.curriculum.draw === "without_replacement" ? this.phases.map((ph) => ph.pools.map((p) => new EpochDraws(p.sorted.length))) : null;
+    return { next: 0, usage, timeline, draws };
   }
 
-  /** Progress in [0, 1] through the phase (a stage, the pacing span, or the whole run). */
-  private progress(ph: Phase, token: number): number {
-    const span = ph.end - ph.start;
-    return span <= 0 ? 1 : Math.min(1, Math.max(0, (token - ph.start) / span));
+  /** Brings the draw state to just before `step`: forward by drawing, back by starting over. */
+  private seek(step: number): void {
+    if (step < this.state.next) this.state = this.fresh();
+    while (this.state.next < step) this.draw(this.state.next, false);
   }
 
   stageAt(step: number): string | null {
-    const token = step * this.opts.batch * this.opts.context;
-    return this.curriculum.kind === "staged" ? this.phaseAt(token).stage : null;
+    if (this.curriculum.kind !== "staged") return null;
+    this.seek(step + 1);
+    return this.phases[this.state.timeline.phaseOfStep(step)]!.stage;
   }
 
-  /** The batch for a step: a pure function of (seed, step). */
+  /** The batch for a step: the same for the same (seed, step) whatever was asked before. */
   batch(step: number): Batch {
+    this.seek(step);
+    return this.draw(step, true);
+  }
+
+  /** Once training has ended after `steps` steps: the shares of data used it was to reach and did not. */
+  unreached(steps: number): NotReached[] {
+    this.seek(steps);
+    return this.state.timeline.unreached(steps * this.opts.batch * this.opts.context);
+  }
+
+  /** Examples used, draws made, and examples of a source, after the steps drawn so far. */
+  usageOf(source: string): ReturnType<Usage["counts"]> {
+    return this.state.usage.counts(source);
+  }
+
+  /** Draws step `step` (the next one); builds its token arrays only when `fill`. */
+  private draw(step: number, fill: boolean): Batch {
     const { batch: B, context: T } = this.opts;
+    const st = this.state;
     const token = step * B * T;
-    const ph = this.phaseAt(token);
-    const progress = this.progress(ph, token);
-    const inputs = new Int32Array(B * T);
-    const targets = new Int32Array(B * T);
+    const marks = st.timeline.advance(step, token);
+    const phase = st.timeline.phase;
+    const ph = this.phases[phase]!;
+    const phaseStart = st.timeline.phaseStart;
+    const progress = st.timeline.progress(token);
+    const inputs = new Int32Array(fill ? B * T : 0);
+    const targets = new Int32Array(fill ? B * T : 0);
     const counts: Record<string, number> = {};
     let diffSum = 0;
     let diffN = 0;
@@ -202,16 +251,18 @@ export class CurriculumSampler {
     for (let b = 0; b < B; b++) {
       // Source choice by a Weyl sequence over the step's sequence index: shares match the weights
       // to within a sequence or two over any stage, and stay a pure function of the index.
-      const m = Math.floor((token - ph.start) / T) + b;
+      const m = Math.floor((token - phaseStart) / T) + b;
       const u = (offset + m * GOLDEN) % 1;
       let s = 0;
       while (s < cumulative.length - 1 && u >= cumulative[s]!) s++;
       const pool = ph.pools[s]!;
+      const draws = st.draws?.[phase]![s];
       const rng = Rng.for(this.opts.seed, step, b);
       let filled = 0;
       while (filled < T + 1) {
-        const i = ph.pick(rng, pool, progress);
+        const i = ph.pick(rng, pool, progress, draws);
         const ex = pool.sorted[i]!;
+        st.usage.mark(pool.sourceOf[i]!, pool.indexOf[i]!);
         if (filled === 0) counts[pool.sourceOf[i]!] = (counts[pool.sourceOf[i]!] ?? 0) + 1;
         diffSum += ex.difficulty;
         diffN++;
@@ -220,14 +271,17 @@ export class CurriculumSampler {
         // A long example contributes a random window; short ones are packed with a separator.
         const from = filled === 0 && len > room ? rng.int(len - room + 1) : 0;
         const take = Math.min(room, len - from);
-        for (let i = 0; i < take; i++) seq[filled + i] = ex.tokens[from + i]!;
+        if (fill) for (let i = 0; i < take; i++) seq[filled + i] = ex.tokens[from + i]!;
         filled += take;
         if (filled < T + 1) seq[filled++] = this.opts.separator;
       }
+      if (!fill) continue;
       inputs.set(seq.subarray(0, T), b * T);
       targets.set(seq.subarray(1, T + 1), b * T);
     }
-    return { inputs, targets, stage: ph.stage, meanDifficulty: diffN ? diffSum / diffN : 0, sourceCounts: counts };
+    st.next = step + 1;
+    const used = fill ? st.usage.shares() : {};
+    return { inputs, targets, stage: ph.stage, meanDifficulty: diffN ? diffSum / diffN : 0, sourceCounts: counts, used, marks };
   }
 }
 

@@ -181,6 +181,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         for (const a of r.applied) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, layers: model.layers, params: dyn.state.ledger.at(-1)!.params, ...a });
       }
       const batch = sampler.batch(step);
+      for (const m of batch.marks) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, ...m });
       const lr = lrAt(schedule, step) * dyn.lrFactor(step);
       const frozen = dyn.frozenAt(step);
       const loss = trainStep(tf, model, optimizer, batch, { rows: B, context: T, lr, clip: cell.train.clip, masks: maskTensors, frozen });
@@ -190,7 +191,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       lastLoss = loss.value;
       if (initialLoss === null) initialLoss = loss.value;
       if (!Number.isFinite(loss.value) || loss.value > DIVERGENCE_FACTOR * Math.max(uniformLoss, initialLoss)) {
-        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: Number.isFinite(loss.value) ? loss.value : null, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty });
+        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: Number.isFinite(loss.value) ? loss.value : null, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty, used: batch.used });
         const message = `loss ${Number.isFinite(loss.value) ? loss.value.toFixed(3) : String(loss.value)} at step ${step}: diverged`;
         appendJsonLine(paths.metrics, { kind: "end", state: "diverged", step, message, ledger: dyn.state.ledger });
         status("diverged", step, message);
@@ -199,7 +200,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       const now = performance.now();
       const tokensPerSecond = (windowSteps * tps * 1000) / Math.max(1, now - windowStart);
       if (step % logEvery === 0 || step === steps) {
-        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: loss.value, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty });
+        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: loss.value, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty, used: batch.used });
       }
       opts.onProgress?.({ cell: cell.id, step, steps: Math.max(step, expected), tokens: step * tps, loss: loss.value, tokensPerSecond });
       if (now - windowStart > 5000) {
@@ -209,7 +210,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       if (evalPoints.has(step) || done(step)) {
         const ev = evaluate(tf, model, evalSets, B, T);
         const tasks = data.tasks?.length && data.tokenizer ? evaluateTasks(model, data.tokenizer, data.tasks, { batch: Math.max(B, 32), prefix: [data.separator] }) : undefined;
-        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev, ...(tasks ? { tasks } : {}) });
+        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev, ...(tasks ? { tasks } : {}), used: batch.used });
         checkpoint(step);
         status("running", step);
       }
@@ -222,6 +223,11 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         status("interrupted", step, message);
         return { state: "interrupted", finalLoss: null, message };
       }
+    }
+    // A share of data used that training never reached: the stage (or the pace) ran to the budget.
+    for (const m of sampler.unreached(step)) {
+      appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, ...m });
+      opts.warn?.(`${cell.label}: the ${m.what} was to last until ${Math.round(m.share * 1000) / 10}% of \`${m.source}\` had been used, but training ended with ${Math.round((m.used[m.source] ?? 0) * 1000) / 10}% used${m.what === "pace" ? "; the ceiling never reached its top" : "; it ran to the end of the budget and the stages after it never ran"}`);
     }
     // FLOPs are dense: masked (pruned) weights are still multiplied, so pruning saves nothing here.
     appendJsonLine(paths.metrics, { kind: "end", state: "done", step, flops, flops_basis: "dense", ledger: dyn.state.ledger });
