@@ -30,7 +30,7 @@ const constants = [
   "bytes", "bpe", "pretrained", "r50k_base", "p50k_base", "cl100k_base", "o200k_base",
   "adamw", "adam", "sgd", "cosine", "linear", "constant",
   "root", "exponential", "step", "competence",
-  "stack", "insert", "interleave", "copy", "zero", "random", "top", "middle", "bottom", "cubic",
+  "stack", "insert", "interleave", "distil", "copy", "zero", "random", "top", "middle", "bottom", "cubic",
   "on", "off", "shuffled", "anti", "easy_first", "hard_first",
   "flesch_kincaid", "dale_chall", "length", "rarity", "compression", "perplexity",
   "heldout", "heldout_entities", "heldout_tasks", "txt", "jsonl", "document", "sentence", "line",

@@ -280,7 +280,24 @@ export type InsertPosition = "top" | "middle" | "bottom";
 export type GrowOp =
   | { readonly kind: "stack"; readonly factor: Spanned<number>; readonly init: Init; readonly span: Span }
   | { readonly kind: "insert"; readonly position: InsertPosition; readonly layers: Spanned<number>; readonly init: Init; readonly span: Span }
-  | { readonly kind: "interleave"; readonly every: Spanned<number>; readonly init: Init; readonly span: Span };
+  | { readonly kind: "interleave"; readonly every: Spanned<number>; readonly init: Init; readonly span: Span }
+  | DistilOp;
+
+/**
+ * `distil(layers: N | factor: F, span: D, temperature: T, weight: W)`: a fresh model of the new
+ * depth trains for D against the current one's predictions, then alone (docs/language.md#grow).
+ */
+export interface DistilOp {
+  readonly kind: "distil";
+  /** The student's depth: absolute (`layers: N`) or a multiple of the depth before (`factor: F`). */
+  readonly depth: { readonly kind: "layers" | "factor"; readonly value: number; readonly span: Span };
+  /** How long the student trains against the teacher (the `span:` argument). */
+  readonly duration: Duration;
+  readonly temperature: Spanned<number>;
+  /** Share of the distillation term in the loss, 0..1. */
+  readonly weight: Spanned<number>;
+  readonly span: Span;
+}
 
 export type GrowTrigger =
   | { readonly kind: "at"; readonly when: TimeExpr; readonly span: Span }

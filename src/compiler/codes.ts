@@ -248,6 +248,39 @@ gives another final depth than the one the model was sized with.
     at 12M tok: insert(top, layers: 1)
 
 Give every growth point in the same unit: all as shares of the budget, or all in tokens or steps.`),
+  CGX0706: c("error", "distillation runs to the end of training", `
+A \`distil(...)\` grows by training a fresh, larger model against the current one for \`span:\`, after
+which the student trains alone. The span must end before the cell's budget does, or the student would
+never train on its own (and the teacher's forward passes would be paid for to the end). With a budget
+in tokens per parameter small cells end earlier: the message names the cell.
+
+    at 80%: distil(layers: 8, span: 30%)    // 80% + 30% is past the end
+    at 60%: distil(layers: 8, span: 20%)    // ends at 80%; the student trains alone for the rest
+
+For a plateau trigger the span is counted from its \`not_before\` point.`),
+  CGX0707: c("error", "invalid distillation temperature", `
+The temperature T softens both models' predictions before they are compared:
+softmax(logits / T). It must be above zero. T = 1 compares the distributions as they are; larger
+values (2 to 20 in Hinton et al., 2015) give the student more of the teacher's ranking of unlikely
+tokens. The distillation term is scaled by T² so its gradient keeps its size as T changes.
+
+    distil(layers: 8, span: 10%, temperature: 2)`),
+  CGX0708: c("error", "invalid distillation weight", `
+During a distillation span the loss is (1 - weight) · cross-entropy on the data + weight · T² ·
+KL(teacher ‖ student). The weight is a share: between 0 (the data alone; the teacher is still run and
+its KL recorded) and 1 (the teacher alone).
+
+    distil(layers: 8, span: 10%, weight: 0.5)`),
+  CGX0709: c("error", "growth during a distillation", `
+While a distillation runs, the model being trained is the student and the teacher is the model as it
+was when the distillation started. Another growth event at a fixed point inside the span would
+change the student while it is still learning from the teacher, so it is an error: grow after the
+span ends (at or after its end point), or shorten the span.
+
+    at 40%: distil(layers: 4, span: 20%)
+    at 50%: insert(top, layers: 1)           // inside 40%..60%: move it to 60% or later
+
+Plateau triggers cannot be placed in advance: one that comes due during a span waits for its end.`),
 
   // ----- 08xx: evaluation, grid, analysis
   CGX0801: c("error", "empty grid", `

@@ -23,6 +23,7 @@ import type {
   PlanData,
   PlanDataUsed,
   PlanFilter,
+  PlanGrowOp,
   PlanGrowth,
   PlanLevel,
   PlanMetric,
@@ -475,6 +476,8 @@ function startDepth(exp: Experiment, size: Size): number {
 /** Depth after one operator fires. */
 function grown(depth: number, op: GrowOp): number {
   if (op.kind === "stack") return depth * op.factor.value;
+  // A distillation replaces the model by its student: a depth of its own, or a multiple of the teacher's.
+  if (op.kind === "distil") return op.depth.kind === "layers" ? op.depth.value : depth * op.depth.value;
   if (op.kind === "insert") return depth + op.layers.value;
   return depth + Math.floor(depth / op.every.value);
 }
@@ -548,16 +551,9 @@ function growthFor(
     const fires = tr.kind === "plateau" ? tr.times.value : 1;
     for (let k = 0; k < fires; k++) depth = grown(depth, op);
     if (depth > 1024) rep.once("CGX0703", op.span, `growth would make a model of ${depth} layers in cell ${cell} (at most 1024)`, "grow by less: a smaller factor, or fewer `times`");
-    events.push({
-      trigger,
-      op:
-        op.kind === "stack"
-          ? { kind: "stack", factor: op.factor.value, init: op.init }
-          : op.kind === "insert"
-            ? { kind: "insert", position: op.position, layers: op.layers.value, init: op.init }
-            : { kind: "interleave", every: op.every.value, init: op.init },
-    });
+    events.push({ trigger, op: planGrowOp(op, time) });
   }
+  checkDistilSpans(g.events, order, events, time, rep, cell);
   return {
     start_layers: start,
     // The depth the cell's model was sized with; equal to `depth` unless CGX0705 was reported.
@@ -567,6 +563,52 @@ function growthFor(
     optimizer: g.optimizer.value,
     rewarm: (g.rewarm ? durationTokens(g.rewarm, time.budget, time.tps) : 0) as Tokens,
   };
+}
+
+function planGrowOp(op: GrowOp, time: CellTime): PlanGrowOp {
+  switch (op.kind) {
+    case "stack":
+      return { kind: "stack", factor: op.factor.value, init: op.init };
+    case "insert":
+      return { kind: "insert", position: op.position, layers: op.layers.value, init: op.init };
+    case "interleave":
+      return { kind: "interleave", every: op.every.value, init: op.init };
+    case "distil":
+      return {
+        kind: "distil",
+        layers: op.depth.kind === "layers" ? op.depth.value : null,
+        factor: op.depth.kind === "factor" ? op.depth.value : null,
+        span: Math.max(time.tps, durationTokens(op.duration, time.budget, time.tps)) as Tokens,
+        temperature: op.temperature.value,
+        weight: op.weight.value,
+      };
+  }
+}
+
+/**
+ * A distillation's span must end before training does (the student then trains alone), and no
+ * other growth event may fire at a fixed point inside it: the teacher would be a model that no
+ * longer exists. (Plateau events that come due in a span wait for its end at run time.)
+ * `events` are the plan's, in firing order; `order` maps them back to the source's.
+ */
+function checkDistilSpans(source: readonly GrowEvent[], order: readonly number[], events: readonly PlanGrowth["events"][number][], time: CellTime, rep: Reporter, cell: string): void {
+  events.forEach((ev, k) => {
+    if (ev.op.kind !== "distil") return;
+    const src = source[order[k]!]!;
+    const start = ev.trigger.kind === "at" ? ev.trigger.token : ev.trigger.not_before;
+    // An event that cannot fire before the end is reported as such (CGX0701), not again here.
+    if (start >= time.budget) return;
+    const end = start + ev.op.span;
+    if (end >= time.budget) {
+      const distil = src.op as Extract<GrowOp, { kind: "distil" }>;
+      rep.once("CGX0706", distil.duration.span, `the distillation from token ${start} runs for ${ev.op.span} tokens, to token ${end}, which is not before training ends in cell ${cell} (budget ${time.budget} tokens)`, "shorten the span or distil earlier, so the student trains alone before the end");
+    }
+    if (ev.trigger.kind !== "at") return;
+    events.forEach((other, j) => {
+      if (j <= k || other.trigger.kind !== "at" || other.trigger.token >= end) return;
+      rep.once("CGX0709", source[order[j]!]!.trigger.span, `this growth event fires at token ${other.trigger.token}, while the distillation that starts at token ${start} still runs (until token ${end}) in cell ${cell}`, "grow after the span ends, or shorten the span");
+    });
+  });
 }
 
 function pruningFor(exp: Experiment, at: (t: TimeExpr) => number, time: CellTime, rep: Reporter, cell: string): PlanPruneRule[] {

@@ -65,7 +65,7 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
   "train.clip": d("train", ["clip X", "clip off"], "The maximum global gradient norm. Default 1."),
 
   "grow.start": d("grow", ["start layers N", "start layers P%"], "The starting depth: a number of layers or a share of the size's depth. Required."),
-  "grow.at": d("grow", ["at POINT: OPERATOR"], "Grow once at a point: `at stage middle: stack(factor: 2)`, `at 25%: insert(top, layers: 1)`."),
+  "grow.at": d("grow", ["at POINT: OPERATOR"], "Grow once at a point: `at stage middle: stack(factor: 2)`, `at 25%: insert(top, layers: 1)`, `at stage late: distil(layers: 8, span: 10%)`."),
   "grow.when": d("grow", ["when plateau(window: DURATION, min_drop: P%, not_before: POINT, times: N): OPERATOR"], "Grow when the loss plateaus: its relative drop over `window` falls below `min_drop`."),
   "grow.new_layers": d("grow", ["new_layers freeze for DURATION then train"], "Freeze new layers for a while after each growth."),
   "grow.optimizer": d("grow", ["optimizer carry", "optimizer reset"], "Whether the optimizer state of existing weights is kept or reset at a growth. Default `carry`."),
@@ -114,6 +114,7 @@ export const TERM_DOCS: Readonly<Record<string, string>> = {
   stack: "`stack(factor: F, init: I)`: the model is stacked on itself; depth L becomes F · L.",
   insert: "`insert(top | middle | bottom, layers: N, init: I)`: depth L becomes L + N.",
   interleave: "`interleave(every: K, init: I)`: a new layer after every K.",
+  distil: "`distil(layers: N | factor: F, span: D, temperature: T, weight: W)`: a fresh model of N (or F · L) layers trains for D on (1 - W) · CE + W · T² · KL to the current model's predictions, then alone.",
   plateau: "`plateau(window: DURATION, min_drop: P%, not_before: POINT, times: N)`: fires when the loss stops falling.",
   power_law: "`power_law(Y ~ X)`: fit Y = a · X^-b + c.",
   chinchilla: "`chinchilla(Y ~ X + X)`: fit the Chinchilla law in two predictors.",

@@ -193,6 +193,7 @@ const CALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   stack: ["factor", "init"],
   insert: ["layers", "init"],
   interleave: ["every", "init"],
+  distil: ["layers", "factor", "span", "temperature", "weight"],
   plateau: ["window", "min_drop", "not_before", "times"],
   pacing: ["start", "full_at"],
   files: ["text", "fields", "unit"],

@@ -118,11 +118,18 @@ const curriculum = {
   ],
 };
 
+function distilOp(depth: { layers: unknown; factor: unknown }) {
+  return obj({ kind: { const: "distil" }, ...depth, span: posInt, temperature: { type: "number", exclusiveMinimum: 0 }, weight: share });
+}
+
 const growOp = {
   oneOf: [
     obj({ kind: { const: "stack" }, factor: { type: "integer", minimum: 2 }, init }),
     obj({ kind: { const: "insert" }, position: { enum: ["top", "middle", "bottom"] }, layers: posInt, init }),
     obj({ kind: { const: "interleave" }, every: posInt, init }),
+    // The student's depth is given one way: `layers` or `factor`, the other null.
+    distilOp({ layers: posInt, factor: { type: "null" } }),
+    distilOp({ layers: { type: "null" }, factor: { type: "integer", minimum: 2 } }),
   ],
 };
 

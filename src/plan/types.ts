@@ -238,7 +238,29 @@ export interface PlanTrain {
 export type PlanGrowOp =
   | { readonly kind: "stack"; readonly factor: number; readonly init: "copy" | "zero" | "random" }
   | { readonly kind: "insert"; readonly position: "top" | "middle" | "bottom"; readonly layers: number; readonly init: "copy" | "zero" | "random" }
-  | { readonly kind: "interleave"; readonly every: number; readonly init: "copy" | "zero" | "random" };
+  | { readonly kind: "interleave"; readonly every: number; readonly init: "copy" | "zero" | "random" }
+  | PlanDistilOp;
+
+/** The operators that reshape the current model's weights (all but `distil`, which starts a new one). */
+export type PlanLayerOp = Exclude<PlanGrowOp, PlanDistilOp>;
+
+/**
+ * Growth by distillation: a freshly initialised student of the new depth replaces the model, and
+ * for `span` tokens trains on (1 - weight)·CE(data) + weight·T²·KL(softmax(teacher/T) ‖ softmax(student/T)),
+ * the teacher being the model as it was; then the teacher is dropped.
+ */
+export interface PlanDistilOp {
+  readonly kind: "distil";
+  /** The student's depth; null when it is `factor` × the depth before. Exactly one of the two is set. */
+  readonly layers: number | null;
+  readonly factor: number | null;
+  /** Tokens (whole steps, at least one) the student trains against the teacher. */
+  readonly span: Tokens;
+  /** T, above 0. */
+  readonly temperature: number;
+  /** Share of the distillation term, 0..1. */
+  readonly weight: number;
+}
 
 export type PlanTrigger =
   | { readonly kind: "at"; readonly token: Tokens }

@@ -37,7 +37,10 @@ describe("experiments/", () => {
           const tps = c.budget.tokens_per_step;
           const times: number[] = [c.budget.tokens, c.train.schedule.warmup, ...c.eval.points];
           if (c.curriculum.kind === "staged") for (const s of c.curriculum.stages) times.push(s.start, s.end);
-          for (const e of c.growth?.events ?? []) if (e.trigger.kind === "at") times.push(e.trigger.token);
+          for (const e of c.growth?.events ?? []) {
+            if (e.trigger.kind === "at") times.push(e.trigger.token);
+            if (e.op.kind === "distil") times.push(e.op.span);
+          }
           for (const r of c.pruning) times.push(...(r.kind === "magnitude" ? [r.start, r.end, r.every] : [r.at]));
           for (const t of times) expect(t % tps, `${c.label}: ${t} is not a whole number of ${tps}-token steps`).toBe(0);
           expect(c.eval.points[c.eval.points.length - 1]).toBe(c.budget.tokens);

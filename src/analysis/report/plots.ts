@@ -210,7 +210,7 @@ function trainPlots(run: RunData): PlotSpec[] {
     const series: Series[] = [];
     const markers: Marker[] = [];
     const seenStage = new Set<string>();
-    const events = new Map<string, { tokens: number; name: string; cells: string[]; detail: string; color: string }>();
+    const events = new Map<string, { tokens: number; name: string; cells: string[]; detail: string; color: string; until?: number }>();
     for (const c of cells) {
       const cur = namer.name(c.cell);
       const status = c.finished ? "" : ` (${c.state})`;
@@ -233,8 +233,12 @@ function trainPlots(run: RunData): PlotSpec[] {
       for (const ev of c.events) {
         const t = ev.tokens ?? (ev.step !== null ? ev.step * c.cell.budget.tokens_per_step : null);
         if (t === null || !(t > 0)) continue;
+        // A distillation is drawn as its span (shaded from its start to where the teacher is
+        // dropped), so the end of the span needs no marker of its own.
+        if (ev.name === "distil_end") continue;
+        const untilStep = ev.name === "distil" && typeof ev.raw["until_step"] === "number" ? ev.raw["until_step"] : undefined;
         const key = `${t}|${ev.name}|${ev.detail}`;
-        const e = events.get(key) ?? { tokens: t, name: ev.name, cells: [], detail: ev.detail, color: col(cur) };
+        const e = events.get(key) ?? { tokens: t, name: ev.name, cells: [], detail: ev.detail, color: col(cur), ...(untilStep !== undefined ? { until: untilStep * c.cell.budget.tokens_per_step } : {}) };
         e.cells.push(c.cell.label);
         events.set(key, e);
       }
@@ -245,7 +249,8 @@ function trainPlots(run: RunData): PlotSpec[] {
     }
     for (const e of events.values()) {
       const who = e.cells.length === 1 ? e.cells[0]! : `${e.cells.length} cells: ${e.cells.join(", ")}`;
-      markers.push({ value: e.tokens, label: `${e.name} (${who})${e.detail ? `: ${e.detail}` : ""}`, kind: "event", color: e.color });
+      const span = e.until !== undefined ? { interval: [e.tokens, e.until] as const, intervalLabel: "distillation span, tokens" } : {};
+      markers.push({ value: e.tokens, label: `${e.name} (${who})${e.detail ? `: ${e.detail}` : ""}`, kind: "event", color: e.color, ...span });
     }
     out.push({
       id: `plot-train-${plotId(size)}`,
@@ -257,7 +262,7 @@ function trainPlots(run: RunData): PlotSpec[] {
       series,
       markers,
       emptyText: "no metrics written yet",
-      caption: "Lines: training loss; circles: heldout eval loss. Dashed verticals: stage boundaries, growth or pruning events, divergence.",
+      caption: "Lines: training loss; circles: heldout eval loss. Dashed verticals: stage boundaries, growth or pruning events, divergence; shaded: distillation spans (the student trains against its teacher).",
     });
   }
   return out;

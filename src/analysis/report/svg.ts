@@ -53,6 +53,8 @@ export interface Marker {
   readonly value: number;
   readonly label: string;
   readonly interval?: readonly [number, number] | null;
+  /** What the shaded interval is, in the marker's title; default "95% interval". */
+  readonly intervalLabel?: string;
   readonly color?: string;
   /** Data attribute naming the kind of marker (break, crossover, stage, event). */
   readonly kind?: string;
@@ -316,7 +318,7 @@ export function renderPlot(spec: PlotSpec): string {
       const c = mk.color ?? "#555";
       const iv = mk.interval && okX(mk.interval[0]) && okX(mk.interval[1]) ? mk.interval : null;
       const band = iv ? `<rect class="marker-interval" x="${f(sx.map(iv[0]))}" y="${m.top}" width="${f(Math.max(0.5, sx.map(iv[1]) - sx.map(iv[0])))}" height="${ph}" fill="${c}" fill-opacity="0.08"/>` : "";
-      const full = `${mk.label}${iv ? ` (95% interval ${formatNumber(iv[0])} to ${formatNumber(iv[1])})` : ""}`;
+      const full = `${mk.label}${iv ? ` (${mk.intervalLabel ?? "95% interval"} ${formatNumber(iv[0])} to ${formatNumber(iv[1])})` : ""}`;
       inner.push(`<g class="marker" data-kind="${esc(mk.kind ?? "marker")}" data-x="${mk.value}">${band}<line x1="${X}" x2="${X}" y1="${m.top}" y2="${m.top + ph}" stroke="${c}" stroke-dasharray="4 3"/><title>${esc(full)}</title></g>`);
       // Labels outside the clip, staggered, on the side of the line with room; the full text is the title.
       if (px < m.left - 0.5 || px > m.left + pw + 0.5 || k >= 6) return;

@@ -3,7 +3,7 @@ import type { Duration, GrowEvent, GrowOp, GrowSection, GrowTrigger, Init, Inser
 import { GROW_OPS, INITS, INSERT_POSITIONS, INTERPOLATIONS } from "../catalog.js";
 import { suggestHelp } from "../diagnostics.js";
 import { cover } from "../span.js";
-import type { Statement, WordItem } from "../syntax.js";
+import type { CallItem, Statement, WordItem } from "../syntax.js";
 import { needBlock, noBlock, walkBlock, type BuildContext } from "./context.js";
 import { argValue, asCall, callArgs, fail, type Reader } from "./reader.js";
 
@@ -99,7 +99,7 @@ function readInit(r: Reader): Init {
 }
 
 function readGrowOp(r: Reader): GrowOp {
-  const item = r.next("a growth operator: `stack(factor: 2)`, `insert(middle, layers: 2)` or `interleave(every: 1)`");
+  const item = r.next("a growth operator: `stack(factor: 2)`, `insert(middle, layers: 2)`, `interleave(every: 1)` or `distil(layers: 8, span: 10%)`");
   const call = asCall(item);
   if (!call) return r.unexpected(item, "a growth operator", suggestHelp("", GROW_OPS));
   switch (call.callee.text) {
@@ -122,9 +122,32 @@ function readGrowOp(r: Reader): GrowOp {
       const init = argValue(args, "init", readInit) ?? "copy";
       return { kind: "interleave", every, init, span: call.span };
     }
+    case "distil":
+      return readDistil(call);
     default:
       fail("CGX0209", call.callee.span, `unknown growth operator \`${call.callee.text}\``, suggestHelp(call.callee.text, GROW_OPS));
   }
+}
+
+/** The defaults of `distil(...)`: Hinton et al. (2015) use temperatures of 1 to 20; 2 is common for LMs. */
+export const DISTIL_DEFAULTS = { factor: 2, temperature: 2, weight: 0.5 } as const;
+
+/** `distil(layers: N | factor: F, span: D, temperature: T, weight: W)`. */
+function readDistil(call: CallItem): GrowOp {
+  const args = callArgs(call, [], ["layers", "factor", "span", "temperature", "weight"], ["span"]);
+  const layers = argValue(args, "layers", (a) => a.integer("a student depth", 1));
+  const factor = argValue(args, "factor", (a) => a.integer("a depth factor", 2));
+  if (layers && factor) fail("CGX0210", args.get("factor")!.span, "the student's depth is given twice, by `layers:` and by `factor:`", "keep one: `layers: 8` for a depth, `factor: 2` for twice the depth before");
+  const depth = layers
+    ? { kind: "layers" as const, value: layers.value, span: layers.span }
+    : { kind: "factor" as const, value: factor?.value ?? DISTIL_DEFAULTS.factor, span: factor?.span ?? call.span };
+  const duration = argValue(args, "span", (a) => a.duration("a distillation span"))!;
+  if (duration.value <= 0) fail("CGX0402", duration.span, "a distillation span must be longer than zero", "use e.g. `span: 10%`");
+  const temperature = argValue(args, "temperature", (a) => a.number("a temperature")) ?? { value: DISTIL_DEFAULTS.temperature, span: call.span };
+  if (!(temperature.value > 0) || !Number.isFinite(temperature.value)) fail("CGX0707", temperature.span, `a distillation temperature must be above zero, found \`${temperature.value}\``, "use e.g. `temperature: 2` (1 is the teacher's own distribution)");
+  const weight = argValue(args, "weight", (a) => a.number("a distillation weight")) ?? { value: DISTIL_DEFAULTS.weight, span: call.span };
+  if (!(weight.value >= 0 && weight.value <= 1)) fail("CGX0708", weight.span, `a distillation weight must lie between 0 and 1, found \`${weight.value}\``, "use e.g. `weight: 0.5` (0: data loss only, 1: distillation only)");
+  return { kind: "distil", depth, duration, temperature, weight, span: call.span };
 }
 
 export function buildPrune(ctx: BuildContext, stmt: Statement, keyword: WordItem): PruneSection {

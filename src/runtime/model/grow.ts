@@ -4,7 +4,7 @@
  * are copies of existing ones, zero-initialised (output projections at zero, so each new block is
  * the identity and the model computes exactly the same function), or freshly initialised.
  */
-import type { PlanGrowOp } from "../../plan/types.js";
+import type { PlanLayerOp } from "../../plan/types.js";
 import type { NamedArray } from "../training/checkpoint.js";
 import { BLOCK_PARAMS, depthOf, initBlock, type Params } from "./params.js";
 import { Rng } from "../rng.js";
@@ -40,7 +40,7 @@ export interface GrowthResult {
   readonly origin: readonly (number | null)[];
 }
 
-export function grow(params: Params, op: PlanGrowOp, seed: number, eventIndex: number): GrowthResult {
+export function grow(params: Params, op: PlanLayerOp, seed: number, eventIndex: number): GrowthResult {
   const old = blocksOf(params);
   const L = old.length;
   const width = old[0]!.get("ln1.gamma")!.shape[0]!;

@@ -124,6 +124,15 @@ export class Gpt {
     return this.ops.crossEntropy(this.logits(inputs), targets);
   }
 
+  /**
+   * The training objective during a distillation span: the data's cross-entropy mixed with the KL
+   * to a teacher's logits [B*T, vocab] (a constant here), and [CE, KL] for the metrics, which the
+   * caller disposes (see Ops.distillation).
+   */
+  distilLoss(inputs: TF.Tensor2D, targets: TF.Tensor1D, teacherLogits: TF.Tensor2D, temperature: number, weight: number): { objective: TF.Scalar; parts: TF.Tensor1D } {
+    return this.ops.distillation(this.logits(inputs), teacherLogits, targets, temperature, weight);
+  }
+
   /** The value of `f` and its gradient for every parameter, keyed by parameter name. */
   grads(f: () => TF.Scalar): { value: TF.Scalar; grads: Record<string, TF.Tensor> } {
     const { value, grads } = this.tf.variableGrads(f, [...this.vars.values()]);

@@ -16,7 +16,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { Tf } from "../backend.js";
 import { ATTENTION, ATTENTION_GRAD } from "./kernels/attention.js";
-import { CROSS_ENTROPY, EMBED, EMBED_GRAD, GELU_ARG, GELU_GRAD, LAYER_NORM, LAYER_NORM_GRAD } from "./kernels/fused.js";
+import { CROSS_ENTROPY, DISTILLATION, EMBED, EMBED_GRAD, GELU_ARG, GELU_GRAD, LAYER_NORM, LAYER_NORM_GRAD } from "./kernels/fused.js";
 import { wasmBlasActive } from "./kernels/wasm-blas.js";
 
 export interface OpStyle {
@@ -49,6 +49,13 @@ export interface Ops {
   layerNorm(x: TF.Tensor2D, g: TF.Tensor1D, b: TF.Tensor1D): TF.Tensor2D;
   /** Mean cross-entropy of logits [N,V] against integer targets [N]. */
   crossEntropy(logits: TF.Tensor2D, targets: TF.Tensor1D): TF.Scalar;
+  /**
+   * The distillation objective of student logits [N,V] against a teacher's [N,V] (a constant: no
+   * gradient flows to it) and the data's targets [N]: (1 - weight)·CE + weight·T²·KL(teacher/T ‖ student/T),
+   * means over the rows (kernels/fused.ts has the maths). `parts` holds [CE, KL] for the metrics:
+   * kept out of any tidy, so the caller disposes it; no gradient flows through it.
+   */
+  distillation(logits: TF.Tensor2D, teacher: TF.Tensor2D, targets: TF.Tensor1D, temperature: number, weight: number): { objective: TF.Scalar; parts: TF.Tensor1D };
   /** Token embedding rows plus learned positions: ids [B,T] -> [B*T, C]. */
   embed(ids: TF.Tensor2D, tokens: TF.Tensor2D, positions: TF.Tensor2D): TF.Tensor2D;
   /**
@@ -157,6 +164,45 @@ export function makeOps(tf: Tf, style: OpStyle): Ops {
     ? fusedCrossEntropy
     : (logits: TF.Tensor2D, targets: TF.Tensor1D): TF.Scalar => ce(logits, tf.oneHot(targets, logits.shape[1]).toFloat() as TF.Tensor2D) as TF.Scalar;
 
+  const fusedDistillation: Ops["distillation"] = (logits, teacher, targets, temperature, weight) => {
+    let parts: TF.Tensor1D | undefined;
+    const objective = custom<[TF.Tensor2D]>((l, save) => {
+      // As for cross-entropy, the kernel computes the gradient with the loss.
+      const [obj, p, grad] = runMany(DISTILLATION, { logits: l, teacher, targets }, { temperature, weight });
+      parts = tf.keep(p!) as TF.Tensor1D;
+      save([grad!]);
+      return { value: obj!, gradFunc: (dy, [g]) => [tf.mul(g!, dy)] };
+    })(logits) as TF.Scalar;
+    return { objective, parts: parts! };
+  };
+
+  const tfjsDistillation: Ops["distillation"] = (logits, teacher, targets, temperature, weight) => {
+    let parts: TF.Tensor1D | undefined;
+    const N = logits.shape[0];
+    const f = custom<[TF.Tensor2D, TF.Tensor2D, TF.Tensor2D]>((l, t, onehot, save) => {
+      const logP = tf.logSoftmax(l);
+      const logQ = tf.logSoftmax(tf.div(l, temperature));
+      const logR = tf.logSoftmax(tf.div(t, temperature));
+      const r = tf.exp(logR);
+      const ce = tf.div(tf.neg(tf.sum(tf.mul(onehot, logP))), N);
+      // r·(log r - log q) is 0 where r underflows to 0, since both logs stay finite.
+      const kl = tf.div(tf.sum(tf.mul(r, tf.sub(logR, logQ))), N);
+      parts = tf.keep(tf.stack([ce, kl])) as TF.Tensor1D;
+      save([logP, logQ, r, onehot]);
+      return {
+        value: tf.add(tf.mul(ce, 1 - weight), tf.mul(kl, weight * temperature * temperature)),
+        gradFunc: (dy, [lp, lq, rs, oh]) => {
+          const hard = tf.mul(tf.sub(tf.exp(lp!), oh!), (1 - weight) / N);
+          const soft = tf.mul(tf.sub(tf.exp(lq!), rs!), (weight * temperature) / N);
+          return [tf.mul(tf.add(hard, soft), dy), tf.zerosLike(rs!), tf.zerosLike(oh!)];
+        },
+      };
+    });
+    const objective = f(logits, teacher, tf.oneHot(targets, logits.shape[1]).toFloat() as TF.Tensor2D) as TF.Scalar;
+    return { objective, parts: parts! };
+  };
+  const distillation = style.fusedKernels ? fusedDistillation : tfjsDistillation;
+
   const embed = (ids: TF.Tensor2D, tokens: TF.Tensor2D, positions: TF.Tensor2D): TF.Tensor2D => {
     const [B, T] = ids.shape;
     const C = tokens.shape[1];
@@ -239,5 +285,5 @@ export function makeOps(tf: Tf, style: OpStyle): Ops {
     ones.clear();
   };
 
-  return { linear, tiedLogits, layerNorm, crossEntropy, embed, gelu, causalAttention, dispose };
+  return { linear, tiedLogits, layerNorm, crossEntropy, distillation, embed, gelu, causalAttention, dispose };
 }

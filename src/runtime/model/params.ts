@@ -48,8 +48,9 @@ export function initBlock(width: number, mlp: number, layersForScale: number, rn
   });
 }
 
-export function initParams(shape: ModelShape, layers: number, seed: number): Params {
-  const rng = Rng.for(seed, "init");
+/** `stream` names another random stream of the seed (a distillation's student), so it starts elsewhere. */
+export function initParams(shape: ModelShape, layers: number, seed: number, ...stream: (string | number)[]): Params {
+  const rng = Rng.for(seed, "init", ...stream);
   const out: Params = new Map();
   const add = (a: NamedArray) => out.set(a.name, a);
   const tokens = new Float32Array(shape.vocab * shape.width);

@@ -1,14 +1,15 @@
 /**
  * Growth and pruning during training, driven by the plan: decides at each step which events are
  * due (growth at a token count or on a loss plateau; magnitude pruning on its schedule; head and
- * layer pruning at their points), applies them to the parameter arrays, and keeps what must
- * survive a checkpoint: which events fired, frozen blocks, the LR rewarm, the plateau window, the
- * masks, and the compute ledger (FLOPs per span of constant model size).
+ * layer pruning at their points; a distillation's start and end), applies them to the parameter
+ * arrays, and keeps what must survive a checkpoint: which events fired, frozen blocks, the LR
+ * rewarm, the plateau window, the masks, a distillation under way, and the compute ledger (FLOPs
+ * per span of constant model size, a teacher's forward passes included).
  */
 import { plannedDepthChanges, stepsWithinFlops, trainingFlopsPerToken, type TrainingProgress } from "../../plan/flops.js";
-import type { Cell, PlanGrowOp, PlanPruneRule } from "../../plan/types.js";
+import type { Cell, PlanLayerOp, PlanPruneRule } from "../../plan/types.js";
 import { grow } from "../model/grow.js";
-import { BLOCK_PARAMS, depthOf, type Params } from "../model/params.js";
+import { BLOCK_PARAMS, depthOf, initParams, type Params } from "../model/params.js";
 import { dropBlocks, headMasks, magnitudeMasks, pruneDue, selected, sparsityAt, sparsityOf, type Masks } from "../model/prune.js";
 import { rewarmFactor } from "./schedule.js";
 
@@ -21,6 +22,24 @@ export interface LedgerSpan {
   flops: number;
   /** Share of zero weights among pruned matrices at the start of the span (masked FLOPs are still spent). */
   readonly sparsity: number;
+  /**
+   * During a distillation: the teacher's depth and its forward FLOPs per token (it runs forward
+   * only, on every training token), which `flops` includes. Absent outside a distillation.
+   */
+  readonly teacher_layers?: number;
+  readonly teacher_flops_per_token?: number;
+}
+
+/** A distillation under way: the student trains against the teacher until step `until`. */
+export interface DistilState {
+  /** The event's index in the plan's growth events. */
+  readonly event: number;
+  readonly from: number;
+  readonly until: number;
+  readonly temperature: number;
+  readonly weight: number;
+  readonly teacher_layers: number;
+  readonly teacher_flops_per_token: number;
 }
 
 export interface DynamicsState {
@@ -33,20 +52,38 @@ export interface DynamicsState {
   losses: number[];
   readonly pointPruned: boolean[];
   ledger: LedgerSpan[];
+  /** Set while a distillation runs (absent otherwise, so other cells' checkpoints are unchanged). */
+  distil?: DistilState;
 }
 
 export type Applied =
-  | { readonly event: "grow"; readonly op: PlanGrowOp; readonly trigger: "at" | "plateau"; readonly layers_before: number; readonly layers_after: number }
-  | { readonly event: "prune"; readonly rule: PlanPruneRule["kind"]; readonly sparsity?: number; readonly pruned?: unknown; readonly layers_after?: number };
+  | { readonly event: "grow"; readonly op: PlanLayerOp; readonly trigger: "at" | "plateau"; readonly layers_before: number; readonly layers_after: number }
+  | { readonly event: "prune"; readonly rule: PlanPruneRule["kind"]; readonly sparsity?: number; readonly pruned?: unknown; readonly layers_after?: number }
+  | {
+      readonly event: "distil";
+      readonly trigger: "at" | "plateau";
+      readonly layers_before: number;
+      readonly layers_after: number;
+      /** The step at which the teacher is dropped (training may end first). */
+      readonly until_step: number;
+      readonly temperature: number;
+      readonly weight: number;
+    }
+  | { readonly event: "distil_end"; readonly teacher_layers: number; readonly from_step: number };
 
-/** Training FLOPs per token of the model as it is now, from its actual weight matrices. */
-export function flopsPerToken(params: Params): number {
+/** Forward-pass FLOPs per token of the model as it is now, from its actual weight matrices. */
+export function forwardFlopsPerToken(params: Params): number {
   const L = depthOf(params);
   const [V, d] = params.get("embed.tokens")!.shape as [number, number];
   const ctx = params.get("embed.positions")!.shape[0]!;
   let matmul = 0;
   for (let l = 0; l < L; l++) for (const s of ["attn.qkv.w", "attn.proj.w", "mlp.fc.w", "mlp.proj.w"] as const) matmul += params.get(`blocks.${l}.${s}`)!.data.length;
-  return 3 * (2 * matmul + 4 * L * ctx * d + 2 * d * V);
+  return 2 * matmul + 4 * L * ctx * d + 2 * d * V;
+}
+
+/** Training FLOPs per token (forward and backward: 3 × forward). */
+export function flopsPerToken(params: Params): number {
+  return 3 * forwardFlopsPerToken(params);
 }
 
 /** Non-embedding parameters (the plan's convention). */
@@ -88,7 +125,7 @@ export class Dynamics {
   /** Records a step's training loss (for plateau detection) and its FLOPs in the ledger. */
   recordStep(step: number, loss: number): number {
     const span = this.state.ledger[this.state.ledger.length - 1]!;
-    const f = span.flops_per_token * this.tps;
+    const f = spanStepFlops(span, this.tps);
     span.flops += f;
     span.to_step = step + 1;
     const keep = 2 * this.maxWindow();
@@ -116,13 +153,14 @@ export class Dynamics {
       step,
       growthFired: (g?.events ?? []).map((ev, i) => (ev.trigger.kind === "at" ? (this.state.atFired[i] ? 1 : 0) : this.state.plateauFired[i]!)),
       pruned: this.state.pointPruned,
+      ...(this.state.distil ? { distilUntil: this.state.distil.until } : {}),
     };
     const span = this.state.ledger[this.state.ledger.length - 1]!;
     return stepsWithinFlops({
       budget: c.budget.flops,
       tokensPerStep: this.tps,
       flopsPerToken: (l) => trainingFlopsPerToken(c.model, l),
-      layers: span.layers,
+      model: { layers: span.layers, teacherLayers: this.state.distil?.teacher_layers ?? null },
       changes: plannedDepthChanges(this.tps, g, c.pruning, progress),
       fromStep: step,
       spent: this.totalFlops,
@@ -130,7 +168,13 @@ export class Dynamics {
   }
 
   get flopsPerStep(): number {
-    return this.state.ledger[this.state.ledger.length - 1]!.flops_per_token * this.tps;
+    return spanStepFlops(this.state.ledger[this.state.ledger.length - 1]!, this.tps);
+  }
+
+  /** The distillation that runs at `step`, if any: the trainer then runs the teacher too. */
+  distillingAt(step: number): DistilState | undefined {
+    const d = this.state.distil;
+    return d && step < d.until ? d : undefined;
   }
 
   lrFactor(step: number): number {
@@ -157,7 +201,10 @@ export class Dynamics {
   due(step: number): boolean {
     const token = step * this.tps;
     const g = this.cell.growth;
-    const growthDue = (g?.events ?? []).some((ev, i) =>
+    const d = this.state.distil;
+    if (d && step >= d.until) return true;
+    // No growth while a distillation runs: a plateau event that comes due waits for the span's end.
+    const growthDue = !d && (g?.events ?? []).some((ev, i) =>
       ev.trigger.kind === "at"
         ? !this.state.atFired[i] && token >= ev.trigger.token && step > 0
         : this.state.plateauFired[i]! < ev.trigger.times && token >= ev.trigger.not_before && this.plateau(step, Math.round(ev.trigger.window / this.tps), ev.trigger.min_drop),
@@ -173,16 +220,28 @@ export class Dynamics {
    * parameters (or the same object when nothing structural changed), the origin of each block for
    * optimizer state (null entries are new blocks), and what happened, for the metrics.
    */
-  apply(step: number, params: Params, masks: Masks): { params: Params; masks: Masks; origin: (number | null)[] | null; applied: Applied[] } {
+  apply(step: number, params: Params, masks: Masks): ApplyResult {
     const token = step * this.tps;
     const applied: Applied[] = [];
     let origin: (number | null)[] | null = null;
+    let teacher: Params | undefined;
+    let dropTeacher = false;
     const compose = (next: readonly (number | null)[]) => {
       // Chain block origins when several structural events happen at one step.
       origin = origin ? next.map((o) => (o === null ? null : origin![o] ?? null)) : [...next];
     };
     const g = this.cell.growth;
+    const ending = this.state.distil;
+    if (ending && step >= ending.until) {
+      // The span is over: the teacher goes, and the student trains alone from here.
+      this.state.distil = undefined;
+      dropTeacher = true;
+      this.state.lastGrowthStep = step;
+      this.state.losses = [];
+      applied.push({ event: "distil_end", teacher_layers: ending.teacher_layers, from_step: ending.from });
+    }
     (g?.events ?? []).forEach((ev, i) => {
+      if (this.state.distil) return;
       let due = false;
       if (ev.trigger.kind === "at") due = !this.state.atFired[i] && token >= ev.trigger.token && step > 0;
       else
@@ -194,6 +253,23 @@ export class Dynamics {
       if (ev.trigger.kind === "at") this.state.atFired[i] = true;
       else this.state.plateauFired[i]!++;
       const before = depthOf(params);
+      if (ev.op.kind === "distil") {
+        // The model as it is becomes the teacher; a fresh student of the new depth replaces it.
+        const op = ev.op;
+        const depth = op.layers ?? before * op.factor!;
+        teacher = params;
+        params = initParams(this.cell.model, depth, this.cell.seed, "distil", i * 100 + (this.state.plateauFired[i] ?? 0));
+        masks = new Map();
+        compose(new Array<null>(depth).fill(null));
+        this.state.frozen = [];
+        if (g!.rewarm > 0) this.state.rewarm = { from: step, steps: Math.round(g!.rewarm / this.tps) };
+        const until = step + Math.max(1, Math.round(op.span / this.tps));
+        this.state.distil = { event: i, from: step, until, temperature: op.temperature, weight: op.weight, teacher_layers: before, teacher_flops_per_token: forwardFlopsPerToken(teacher) };
+        this.state.lastGrowthStep = step;
+        this.state.losses = [];
+        applied.push({ event: "distil", trigger: ev.trigger.kind, layers_before: before, layers_after: depth, until_step: until, temperature: op.temperature, weight: op.weight });
+        return;
+      }
       const r = grow(params, ev.op, this.cell.seed, i * 100 + (this.state.plateauFired[i] ?? 0));
       params = r.params;
       masks = remapMasks(masks, r.origin);
@@ -235,6 +311,7 @@ export class Dynamics {
       // Masks act on the weights now, not only after the next update.
       params = applyMasks(params, masks);
       const prunedNames = [...masks.keys()];
+      const d = this.state.distil;
       this.state.ledger.push({
         from_step: step,
         to_step: step,
@@ -243,10 +320,28 @@ export class Dynamics {
         flops_per_token: flopsPerToken(params),
         flops: 0,
         sparsity: prunedNames.length ? sparsityOf(params, prunedNames) : 0,
+        ...(d ? { teacher_layers: d.teacher_layers, teacher_flops_per_token: d.teacher_flops_per_token } : {}),
       });
     }
-    return { params, masks, origin, applied };
+    return { params, masks, origin, applied, ...(teacher ? { teacher } : {}), dropTeacher };
   }
+}
+
+export interface ApplyResult {
+  readonly params: Params;
+  readonly masks: Masks;
+  /** Each block's origin for optimizer state (null entries are new blocks); null when the shape kept. */
+  readonly origin: (number | null)[] | null;
+  readonly applied: Applied[];
+  /** A distillation started: the teacher's weights (the model as it was), and the model is all new. */
+  readonly teacher?: Params;
+  /** A distillation's span ended: the trainer drops its teacher. */
+  readonly dropTeacher: boolean;
+}
+
+/** FLOPs of one training step in a ledger span: the model's forward and backward, and a teacher's forward. */
+function spanStepFlops(span: LedgerSpan, tps: number): number {
+  return (span.flops_per_token + (span.teacher_flops_per_token ?? 0)) * tps;
 }
 
 function renameFrozen(names: readonly string[], origin: readonly (number | null)[]): string[] {

@@ -60,6 +60,9 @@ export interface TrainOptions {
   readonly shouldStop?: () => NodeJS.Signals | null;
 }
 
+/** Checkpoint arrays of a distillation's teacher are named with this prefix. */
+const TEACHER = "teacher.";
+
 /** The loop gives the event loop a turn this often, so signals, IPC and lock renewals are heard mid-cell. */
 const YIELD_EVERY_MS = 100;
 
@@ -115,10 +118,13 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   let params: Params;
   let state: TrainerState;
   let masks: Masks = new Map();
+  /** The teacher's weights while a distillation runs (saved with every checkpoint in its span). */
+  let teacherParams: Params | undefined;
   if (resumed) {
     params = new Map();
     for (const [k, a] of resumed.arrays) {
       if (k.startsWith("mask.")) masks.set(k.slice(5), a.data);
+      else if (k.startsWith(TEACHER)) (teacherParams ??= new Map()).set(k.slice(TEACHER.length), { ...a, name: k.slice(TEACHER.length) });
       else if (!k.startsWith("opt.")) params.set(k, a);
     }
     state = resumed.manifest.state;
@@ -128,6 +134,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
     state = { step: 0, optimizerT: 0, flops: 0, initialLoss: null, dynamics: Dynamics.initial(cell, params) };
   }
   let model = new Gpt(tf, cell.model, params);
+  let teacher = teacherParams ? new Gpt(tf, cell.model, teacherParams) : null;
   const optimizer = new Optimizer(tf, cell.train.optimizer);
   if (resumed) optimizer.load(resumed.arrays, state.optimizerT);
   const dyn = new Dynamics(cell, state.dynamics);
@@ -144,7 +151,12 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       paths.checkpoints,
       s,
       countLines(paths.metrics),
-      [...model.toArrays().values(), ...optimizer.toArrays(), ...[...masks].map(([n, m]) => ({ name: `mask.${n}`, shape: [m.length], data: m }))],
+      [
+        ...model.toArrays().values(),
+        ...optimizer.toArrays(),
+        ...[...masks].map(([n, m]) => ({ name: `mask.${n}`, shape: [m.length], data: m })),
+        ...(teacher ? [...teacher.toArrays().values()].map((a) => ({ ...a, name: `${TEACHER}${a.name}` })) : []),
+      ],
       { step: s, optimizerT: optimizer.t, flops, initialLoss, dynamics: dyn.state },
     );
   };
@@ -167,12 +179,22 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       if (dyn.due(step)) {
         const r = dyn.apply(step, model.toArrays(), masks);
         masks = r.masks;
+        if (r.dropTeacher) {
+          teacher?.dispose();
+          teacher = null;
+        }
+        if (r.teacher) {
+          // A distillation starts: the model as it was becomes the teacher (a copy of its weights).
+          teacher?.dispose();
+          teacher = new Gpt(tf, cell.model, r.teacher);
+        }
         if (r.origin) {
-          // The model changed shape: rebuild it, and carry or reset the optimizer's moments.
+          // The model changed shape: rebuild it, and carry or reset the optimizer's moments. A
+          // distillation's student is a new model: its optimizer starts afresh.
           const moments = new Map(optimizer.toArrays().map((a) => [a.name, a] as const));
           model.dispose();
           model = new Gpt(tf, cell.model, r.params);
-          if (cell.growth?.optimizer === "reset" && r.applied.some((a) => a.event === "grow")) optimizer.load(new Map(), 0);
+          if (r.teacher || (cell.growth?.optimizer === "reset" && r.applied.some((a) => a.event === "grow"))) optimizer.load(new Map(), 0);
           else optimizer.load(remapMoments(moments, r.origin), optimizer.t);
         } else model.assign(r.params);
         for (const t of maskTensors.values()) t.dispose();
@@ -184,14 +206,19 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       for (const m of batch.marks) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, ...m });
       const lr = lrAt(schedule, step) * dyn.lrFactor(step);
       const frozen = dyn.frozenAt(step);
-      const loss = trainStep(tf, model, optimizer, batch, { rows: B, context: T, lr, clip: cell.train.clip, masks: maskTensors, frozen });
+      const d = dyn.distillingAt(step);
+      if (d && !teacher) throw new Error(`internal error: a distillation runs at step ${step} but its teacher was not restored`);
+      const distil = d && teacher ? { teacher, temperature: d.temperature, weight: d.weight } : undefined;
+      const loss = trainStep(tf, model, optimizer, batch, { rows: B, context: T, lr, clip: cell.train.clip, masks: maskTensors, frozen, ...(distil ? { distil } : {}) });
+      // During a distillation the train records also carry its KL and the objective trained on.
+      const distilFields = loss.distil ? { distil_kl: loss.distil.kl, distil_objective: loss.distil.objective } : {};
       flops += dyn.recordStep(step, loss.value);
       step++;
       windowSteps++;
       lastLoss = loss.value;
       if (initialLoss === null) initialLoss = loss.value;
       if (!Number.isFinite(loss.value) || loss.value > DIVERGENCE_FACTOR * Math.max(uniformLoss, initialLoss)) {
-        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: Number.isFinite(loss.value) ? loss.value : null, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty, used: batch.used });
+        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: Number.isFinite(loss.value) ? loss.value : null, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty, used: batch.used, ...distilFields });
         const message = `loss ${Number.isFinite(loss.value) ? loss.value.toFixed(3) : String(loss.value)} at step ${step}: diverged`;
         appendJsonLine(paths.metrics, { kind: "end", state: "diverged", step, message, ledger: dyn.state.ledger });
         status("diverged", step, message);
@@ -200,7 +227,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       const now = performance.now();
       const tokensPerSecond = (windowSteps * tps * 1000) / Math.max(1, now - windowStart);
       if (step % logEvery === 0 || step === steps) {
-        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: loss.value, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty, used: batch.used });
+        appendJsonLine(paths.metrics, { kind: "train", step, tokens: step * tps, flops, loss: loss.value, lr, grad_norm: finite(loss.gradNorm), stage: batch.stage, difficulty: batch.meanDifficulty, used: batch.used, ...distilFields });
       }
       opts.onProgress?.({ cell: cell.id, step, steps: Math.max(step, expected), tokens: step * tps, loss: loss.value, tokensPerSecond });
       if (now - windowStart > 5000) {
@@ -235,6 +262,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
     return { state: "done", finalLoss: lastLoss };
   } finally {
     model.dispose();
+    teacher?.dispose();
     optimizer.dispose();
     for (const t of maskTensors.values()) t.dispose();
   }

@@ -100,6 +100,29 @@ describe("report on a synthetic run", () => {
     expect(r.markdown).toContain("syllabus/p10k/s0 (pending)");
   });
 
+  it("draws a distillation as its span, and lists both its events", () => {
+    const dir = writeSyntheticRun({
+      ...BASE,
+      extra: {
+        "syllabus/p100k/s0": [
+          { kind: "event", step: 100, event: "distil", trigger: "at", layers_before: 1, layers_after: 2, until_step: 140, temperature: 2, weight: 0.5 },
+          { kind: "event", step: 140, event: "distil_end", teacher_layers: 1, from_step: 100 },
+        ],
+      },
+    });
+    const run = loadRun(dir);
+    const tps = run.plan.cells.find((c) => c.label === "syllabus/p100k/s0")!.budget.tokens_per_step;
+    const r = buildReport(run, { fitter: testFitter, bootstrap: 5 });
+    const plot = /<svg[^>]*id="plot-train-p100k"[\s\S]*?<\/svg>/.exec(r.html)?.[0] ?? "";
+    // One marker at the start, shading the span up to where the teacher is dropped; none at its end.
+    const marker = new RegExp(`<g class="marker" data-kind="event" data-x="${100 * tps}"><rect class="marker-interval"[^>]*/><line[^>]*/><title>distil \\(syllabus/p100k/s0\\)[^<]*distillation span, tokens`);
+    expect(plot).toMatch(marker);
+    expect(plot).not.toContain(`data-x="${140 * tps}"`);
+    // The events table lists both.
+    expect(r.markdown).toMatch(/\| syllabus\/p100k\/s0 \| 100 \|[^\n]*\| distil \|/);
+    expect(r.markdown).toMatch(/\| syllabus\/p100k\/s0 \| 140 \|[^\n]*\| distil_end \|/);
+  });
+
   it("handles one size, one seed, a single curriculum and a run with nothing finished", () => {
     const one = buildReport(loadRun(writeSyntheticRun({ ...BASE, sizes: [["p10k", 10_000]], seeds: [0] })), { fitter: testFitter, bootstrap: 5 });
     expect(one.analysis.notes.join("\n")).toContain("one model size");

@@ -1,6 +1,6 @@
 /**
- * The row-wise parts of a training step as single wasm kernels: LayerNorm, cross-entropy, the
- * embedding lookup and the AdamW update, each forward and backward in one pass over the wasm heap. With matmuls on OpenBLAS, these ops (a dozen small tfjs kernels each, every
+ * The row-wise parts of a training step as single wasm kernels: LayerNorm, cross-entropy (and the
+ * distillation loss), the embedding lookup and the AdamW update, each forward and backward in one pass over the wasm heap. With matmuls on OpenBLAS, these ops (a dozen small tfjs kernels each, every
  * one a dispatch and a pass over memory) took most of what was left of a step. Sums accumulate in
  * float64; the maths is the same as the tfjs formulation in ops.ts and optimizer.ts. GELU is split:
  * its sigmoid stays on the wasm backend's vectorised kernel (a JS loop over Math.exp is ~5x
@@ -11,6 +11,7 @@ import { heapView, heapViewInt32, type KernelFunc } from "./heap.js";
 export const LAYER_NORM = "CgxLayerNorm";
 export const LAYER_NORM_GRAD = "CgxLayerNormGrad";
 export const CROSS_ENTROPY = "CgxCrossEntropy";
+export const DISTILLATION = "CgxDistillation";
 export const EMBED = "CgxEmbed";
 export const EMBED_GRAD = "CgxEmbedGrad";
 export const GELU_ARG = "CgxGeluArg";
@@ -149,6 +150,80 @@ const crossEntropy: KernelFunc = ({ inputs, backend }) => {
   return [loss, grad];
 };
 
+/**
+ * Knowledge distillation (Hinton et al., 2015) in one pass: student logits z [N,V], teacher logits
+ * t [N,V], targets int32 [N]; attrs temperature T, weight w. With p = softmax(z), q = softmax(z/T),
+ * r = softmax(t/T) per row, the objective is the mean over rows of
+ *     (1 - w)·CE(p, target) + w·T²·KL(r ‖ q),     KL(r ‖ q) = Σ_j r_j (log r_j - log q_j),
+ * and its gradient with respect to z is
+ *     (1 - w)·(p - onehot)/N + w·T·(q - r)/N
+ * (the T² keeps the soft term's gradient the size of the hard one's as T changes). Outputs: the
+ * objective [], the parts [mean CE, mean KL] [2] for the metrics, and the gradient [N,V].
+ */
+const distillation: KernelFunc = ({ inputs, backend, attrs }) => {
+  const [N, V] = inputs.logits!.shape as [number, number];
+  const T = Number(attrs.temperature);
+  const w = Number(attrs.weight);
+  const objective = backend.makeOutput([], "float32");
+  const parts = backend.makeOutput([2], "float32");
+  const grad = backend.makeOutput([N, V], "float32");
+  const z = heapView(backend, inputs.logits!);
+  const t = heapView(backend, inputs.teacher!);
+  const y = heapViewInt32(backend, inputs.targets!);
+  const gr = heapView(backend, grad);
+  // exp((z - max z)/T) and exp((t - max t)/T) of the current row, computed once.
+  const soft = new Float64Array(V);
+  const teach = new Float64Array(V);
+  let ce = 0;
+  let kl = 0;
+  const hard = (1 - w) / N;
+  const softScale = (w * T) / N;
+  for (let i = 0; i < N; i++) {
+    const o = i * V;
+    let zmax = -Infinity;
+    let tmax = -Infinity;
+    for (let j = 0; j < V; j++) {
+      if (z[o + j]! > zmax) zmax = z[o + j]!;
+      if (t[o + j]! > tmax) tmax = t[o + j]!;
+    }
+    let sum = 0;
+    let sumSoft = 0;
+    let sumTeach = 0;
+    for (let j = 0; j < V; j++) {
+      const d = z[o + j]! - zmax;
+      const e = Math.exp(d);
+      gr[o + j] = e;
+      sum += e;
+      const es = Math.exp(d / T);
+      soft[j] = es;
+      sumSoft += es;
+      const et = Math.exp((t[o + j]! - tmax) / T);
+      teach[j] = et;
+      sumTeach += et;
+    }
+    const target = y[i]!;
+    ce += zmax + Math.log(sum) - z[o + target]!;
+    const logSoft = Math.log(sumSoft);
+    const logTeach = Math.log(sumTeach);
+    let rowKl = 0;
+    for (let j = 0; j < V; j++) {
+      const r = teach[j]! / sumTeach;
+      // log r_j - log q_j, from the shifted logits (finite even where r_j underflows to 0).
+      if (r > 0) rowKl += r * ((t[o + j]! - tmax) / T - logTeach - (z[o + j]! - zmax) / T + logSoft);
+      gr[o + j] = hard * (gr[o + j]! / sum) + softScale * (soft[j]! / sumSoft - r);
+    }
+    gr[o + target]! -= hard;
+    kl += rowKl;
+  }
+  ce /= N;
+  kl /= N;
+  heapView(backend, objective)[0] = (1 - w) * ce + w * T * T * kl;
+  const vp = heapView(backend, parts);
+  vp[0] = ce;
+  vp[1] = kl;
+  return [objective, parts, grad];
+};
+
 /** ids int32 [B*T], tokens [V,C], positions [P,C] -> rows [B*T, C] = tokens[id] + positions[t]. */
 const embed: KernelFunc = ({ inputs, backend, attrs }) => {
   const T = Number(attrs.time);
@@ -249,6 +324,7 @@ export const FUSED_KERNELS: Record<string, () => KernelFunc> = {
   [LAYER_NORM]: () => layerNorm,
   [LAYER_NORM_GRAD]: () => layerNormGrad,
   [CROSS_ENTROPY]: () => crossEntropy,
+  [DISTILLATION]: () => distillation,
   [EMBED]: () => embed,
   [EMBED_GRAD]: () => embedGrad,
   [GELU_ARG]: () => geluArg,
