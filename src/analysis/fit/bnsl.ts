@@ -5,10 +5,9 @@
  * b = exp(eb + c0 c), d_i = exp(l_i + c) and f_i = exp(s_i). softplus keeps sharp breaks finite.
  * theta = [ea, eb, c0, (c_i, l_i, s_i) for each break].
  */
-import { Matrix, solve } from "ml-matrix";
-import { mean } from "./data.js";
+import { gather, mean } from "./data.js";
 import { MAX_EXPONENT } from "./lse.js";
-import type { LogModel } from "./optimize.js";
+import { choleskySolve, type LogModel } from "./optimize.js";
 
 export interface BnslData {
   readonly u: Float64Array;
@@ -46,7 +45,7 @@ export function widthBounds(d: BnslData, idx: readonly number[]): [number, numbe
 }
 
 export function bnslModel(d: BnslData, idx: readonly number[], breaks: number): LogModel {
-  const u = Float64Array.from(idx, (i) => d.u[i]!);
+  const u = gather(d.u, idx);
   const [lo, hi] = range(d.logY, idx);
   const [ulo, uhi] = range(d.u, idx);
   const [slo, shi] = widthBounds(d, idx);
@@ -58,9 +57,10 @@ export function bnslModel(d: BnslData, idx: readonly number[], breaks: number): 
     n: idx.length,
     lower,
     upper,
-    evaluate(theta, f, jac) {
+    evaluate(theta, from, to, f, jac) {
       const ea = theta[0]!;
-      for (let i = 0; i < u.length; i++) {
+      const k = 3 + 3 * breaks;
+      for (let i = from; i < to; i++) {
         const ui = u[i]!;
         let g = theta[1]! - theta[2]! * ui;
         for (let b = 0; b < breaks; b++) {
@@ -71,23 +71,23 @@ export function bnslModel(d: BnslData, idx: readonly number[], breaks: number): 
         const top = Math.max(ea, g);
         const wa = Math.exp(ea - top);
         const wg = Math.exp(g - top);
-        f[i] = top + Math.log(wa + wg);
+        f[i - from] = top + Math.log(wa + wg);
         if (jac === null) continue;
         const pa = wa / (wa + wg);
         const pg = 1 - pa;
-        const row = jac[i]!;
-        row[0] = pa;
-        row[1] = pg;
-        row[2] = -pg * ui;
+        const o = (i - from) * k;
+        jac[o] = pa;
+        jac[o + 1] = pg;
+        jac[o + 2] = -pg * ui;
         for (let b = 0; b < breaks; b++) {
           const c = theta[3 + 3 * b]!;
           const w = Math.exp(theta[5 + 3 * b]!);
           const z = (ui - theta[4 + 3 * b]!) / w;
           const sp = softplus(z);
           const sig = 1 / (1 + Math.exp(-z));
-          row[3 + 3 * b] = -pg * w * sp;
-          row[4 + 3 * b] = pg * c * sig;
-          row[5 + 3 * b] = -pg * c * w * (sp - z * sig);
+          jac[o + 3 + 3 * b] = -pg * w * sp;
+          jac[o + 4 + 3 * b] = pg * c * sig;
+          jac[o + 5 + 3 * b] = -pg * c * w * (sp - z * sig);
         }
       }
     },
@@ -116,25 +116,36 @@ export function breakStarts(d: BnslData, idx: readonly number[], base: readonly 
   return out;
 }
 
-/** Least squares for (eb, c0, c_1..c_K) with E and the break shapes fixed; null if singular. */
+/**
+ * Least squares for (eb, c0, c_1..c_K) with E and the break shapes fixed, by the normal equations
+ * (2 + K columns, accumulated point by point); null if singular.
+ */
 function linearPart(d: BnslData, idx: readonly number[], e: number, shape: readonly (readonly [number, number])[]): number[] | null {
   const E = Math.exp(e);
-  const rows: number[][] = [];
-  const rhs: number[] = [];
+  const k = 2 + shape.length;
+  const ata = new Float64Array(k * k);
+  const atb = new Float64Array(k);
+  const row = new Float64Array(k);
+  const widths = shape.map(([, sw]) => Math.exp(sw));
+  let used = 0;
   for (const i of idx) {
     const y = Math.exp(d.logY[i]!);
     if (y <= E) continue;
     const u = d.u[i]!;
-    rows.push([1, -u, ...shape.map(([l, sw]) => -Math.exp(sw) * softplus((u - l) / Math.exp(sw)))]);
-    rhs.push(Math.log(y - E));
+    row[0] = 1;
+    row[1] = -u;
+    shape.forEach(([l], b) => (row[2 + b] = -widths[b]! * softplus((u - l) / widths[b]!)));
+    const rhs = Math.log(y - E);
+    for (let a = 0; a < k; a++) {
+      atb[a]! += row[a]! * rhs;
+      for (let b = 0; b <= a; b++) ata[a * k + b]! += row[a]! * row[b]!;
+    }
+    used++;
   }
-  if (rows.length <= shape.length + 2) return null;
-  try {
-    const sol = solve(new Matrix(rows), Matrix.columnVector(rhs), true).to1DArray();
-    return sol.every(Number.isFinite) ? sol.map((v, j) => (j >= 1 ? Math.min(Math.max(v, -MAX_EXPONENT), MAX_EXPONENT) : v)) : null;
-  } catch {
-    return null;
-  }
+  if (used <= shape.length + 2) return null;
+  const sol = new Float64Array(k);
+  if (!choleskySolve(ata, 0, atb, sol, new Float64Array(k * k))) return null;
+  return Array.from(sol, (v, j) => (j >= 1 ? Math.min(Math.max(v, -MAX_EXPONENT), MAX_EXPONENT) : v));
 }
 
 /** The named parameters of the formula (a, b, c0, c_i, d_i, f_i) and the break locations, sorted. */

@@ -5,7 +5,7 @@
  * break's location with a bootstrap interval.
  */
 import { bnslData, bnslModel, bnslNatural, breakStarts, widthBounds, type BnslData } from "./bnsl.js";
-import { checkColumn, checkCount, checkSizes, checkVaries, unitsOf } from "./data.js";
+import { checkColumn, checkCount, checkSizes, checkVaries, pointIds, unitsOf } from "./data.js";
 import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, predictLog, refit, type LawSpec } from "./engine.js";
 import { lseStarts } from "./lse.js";
 import type { Solution } from "./optimize.js";
@@ -36,7 +36,7 @@ function spec(d: BnslData, x: readonly number[], xLabel: string, breaks: number,
     },
     check: (idx) => {
       checkCount(idx.length, k, LAW);
-      checkSizes(xLabel, idx.map((i) => x[i]!), 3 + 2 * breaks, LAW);
+      checkSizes(xLabel, x, idx, 3 + 2 * breaks, LAW);
     },
     runs: RUNS,
   };
@@ -159,10 +159,10 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
   }
   const breaks = locations.map((loc, k) => ({ x: loc, interval: percentileInterval(perBreak[k]!, tried) }));
   const loo = criterion === "heldout" ? looOf(chosen) : opts.loo === false ? null : looOf(chosen);
-  const keys = x.map(String);
+  const points = pointIds([x], n);
   const warnings = [
-    fewPoints(new Set(keys).size, chosen.spec.k, `values of ${xLabel}`),
-    lackOfFit(keys, x.map(Math.log), chosen.spec.target, predictLog(chosen.spec, all, chosen.solution.theta), chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
+    fewPoints(points.count, chosen.spec.k, `values of ${xLabel}`),
+    lackOfFit(points, x.map(Math.log), chosen.spec.target, predictLog(chosen.spec, all, chosen.solution.theta), chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
     ...intervalProblems(Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.x])), Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.interval]))),
     overruled,
   ].filter((w): w is string => w !== null);

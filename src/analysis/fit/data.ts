@@ -10,15 +10,60 @@ export function checkColumn(name: string, values: readonly number[], n: number):
   });
 }
 
-export function distinct(values: readonly number[]): number {
-  return new Set(values).size;
+/** Points grouped by their predictor values: equal values, equal id (0, 1, ... in increasing order of the values). */
+export interface PointIds {
+  readonly ids: Int32Array;
+  readonly count: number;
 }
 
-/** At least `need` distinct values of a predictor, or the exponent is not identified. */
-export function checkSizes(name: string, values: readonly number[], need: number, law: string): void {
-  const d = distinct(values);
+/** Ids of equal keys, by sorting and binary search: no map or string per point. */
+function denseIds(keys: Float64Array): PointIds {
+  const sorted = keys.slice().sort();
+  let count = 0;
+  for (let i = 0; i < sorted.length; i++) if (count === 0 || sorted[i] !== sorted[count - 1]) sorted[count++] = sorted[i]!;
+  const ids = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    // Branch-free binary search (the comparison picks the half without a jump to mispredict).
+    const key = keys[i]!;
+    let base = 0;
+    for (let len = count; len > 1; ) {
+      const half = len >> 1;
+      base = sorted[base + half - 1]! < key ? base + half : base;
+      len -= half;
+    }
+    ids[i] = base;
+  }
+  return { ids, count };
+}
+
+/** Ids of points by their values of the given columns (one predictor, or N and D). */
+export function pointIds(columns: readonly (readonly number[])[], n: number): PointIds {
+  let acc: PointIds = { ids: new Int32Array(n), count: n > 0 ? 1 : 0 };
+  for (const col of columns) {
+    const own = denseIds(Float64Array.from(col));
+    // The pair (earlier id, this column's id) as one number: exact in a double, both being below n + 1.
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = acc.ids[i]! * (own.count + 1) + own.ids[i]!;
+    acc = denseIds(keys);
+  }
+  return acc;
+}
+
+/** Distinct values among values[i] for i in idx, counted up to `cap`: a check needs only "at least cap", and a million points reach it at once. */
+export function distinctAt(values: readonly number[], idx: readonly number[], cap = Infinity): number {
+  const seen = new Set<number>();
+  for (const i of idx) {
+    seen.add(values[i]!);
+    if (seen.size >= cap) break;
+  }
+  return seen.size;
+}
+
+/** At least `need` distinct values of a predictor at the points idx, or the exponent is not identified. */
+export function checkSizes(name: string, values: readonly number[], idx: readonly number[], need: number, law: string): void {
+  const d = distinctAt(values, idx, need);
   if (d === 1)
-    throw new FitError(`${name} takes a single value (${values[0]}), so no exponent can be estimated`, `fit across several ${name} values (at least ${need})`);
+    throw new FitError(`${name} takes a single value (${values[idx[0]!]}), so no exponent can be estimated`, `fit across several ${name} values (at least ${need})`);
   if (d < need)
     throw new FitError(`${name} takes only ${d} distinct values; a ${law} fit needs at least ${need}`, `add points at more ${name} values`);
 }
@@ -57,6 +102,20 @@ export function unitsOf(n: number, groups: readonly (string | number)[] | undefi
     else byId.set(g, [i]);
   });
   return [...byId.values()];
+}
+
+/** values[i] for each i of idx, by a plain loop (Float64Array.from with a callback is several times slower). */
+export function gather(values: ArrayLike<number>, idx: readonly number[]): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = values[idx[j]!]!;
+  return out;
+}
+
+/** The natural logarithm of every value. */
+export function logOf(values: readonly number[]): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.log(values[i]!);
+  return out;
 }
 
 export function mean(values: ArrayLike<number>): number {

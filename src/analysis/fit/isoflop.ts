@@ -14,7 +14,7 @@
 import { checkColumn } from "./data.js";
 import { percentileInterval } from "./engine.js";
 import { frontierLine, lineFit, powerFrontier, shortNumber as fmt } from "./frontier.js";
-import { Rng } from "./rng.js";
+import { gaussian, Rng } from "./rng.js";
 import { FitError, type IsoFlopBudget, type IsoFlopFit, type PowerFrontier } from "./types.js";
 
 export interface IsoFlopOptions {
@@ -108,11 +108,6 @@ function minimumOf(q: { p0: number; p1: number; p2: number; m: number }): { lnN:
   if (!(q.p2 > 0)) return null;
   const dx = -q.p1 / (2 * q.p2);
   return { lnN: q.m + dx, loss: q.p0 - (q.p1 * q.p1) / (4 * q.p2) };
-}
-
-/** A standard normal draw (Box-Muller). */
-function gaussian(rng: Rng): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 }
 
 /**

@@ -7,7 +7,7 @@
  * 1.5% noise, 20 draws) its worst alpha error was 5.9% against 2.7% for least squares. For the
  * two-term law the difference was small (4.1% against 4.5%), so the paper's choice stands there.
  */
-import { checkColumn, checkCount, checkSizes, checkVaries, correlation, extent, unitsOf } from "./data.js";
+import { checkColumn, checkCount, checkSizes, checkVaries, correlation, extent, pointIds, unitsOf } from "./data.js";
 import { allIndices, bootstrap, fitFresh, goodness, leaveOneOut, percentileInterval, predictLog, type LawSpec } from "./engine.js";
 import { fewPoints, intervalProblems, lackOfFit } from "./warnings.js";
 import { lseData, lseModel, lseNatural, lseStarts, MAX_EXPONENT, type LseData } from "./lse.js";
@@ -18,12 +18,13 @@ export const HUBER_DELTA = 1e-3;
 /** Solver runs from the best-scoring grid starts of a fresh fit (the grid itself is scored in full). */
 const RUNS = { power: 8, chinchilla: 8 };
 
-interface Predictor {
+export interface Predictor {
   readonly label: string;
   readonly values: readonly number[];
 }
 
-function lseSpec(d: LseData, predictors: readonly Predictor[], law: string, runs: number, delta: number): LawSpec {
+/** The LawSpec of a sum-of-power-terms law (exported for the tests of the bootstrap). */
+export function lseSpec(d: LseData, predictors: readonly Predictor[], law: string, runs: number, delta: number): LawSpec {
   const k = 1 + 2 * predictors.length;
   return {
     k,
@@ -33,7 +34,7 @@ function lseSpec(d: LseData, predictors: readonly Predictor[], law: string, runs
     starts: (idx) => lseStarts(d, idx),
     check: (idx) => {
       checkCount(idx.length, k, law);
-      for (const p of predictors) checkSizes(p.label, idx.map((i) => p.values[i]!), 3, law);
+      for (const p of predictors) checkSizes(p.label, p.values, idx, 3, law);
     },
     runs,
   };
@@ -90,9 +91,9 @@ function lseWarnings(spec: LawSpec, theta: readonly number[], predictors: readon
     const alpha = theta[2 + 2 * j]!;
     if (alpha < SMALL_EXPONENT) out.push(`the exponent of ${p.label} is ${alpha.toPrecision(2)}, close to 0: ${yLabel} barely falls with ${p.label} here, and a straight line in log ${p.label} fits as well`);
   });
-  const keys = all.map((i) => predictors.map((p) => p.values[i]).join(","));
-  out.push(...[fewPoints(new Set(keys).size, spec.k, predictors.length === 1 ? `values of ${predictors[0]!.label}` : `(${predictors.map((p) => p.label).join(", ")}) points`)].filter((w): w is string => w !== null));
-  const misfit = lackOfFit(keys, predictors.length === 1 ? predictors[0]!.values.map(Math.log) : null, spec.target, predictLog(spec, all, theta), spec.k, `a power law in ${predictors.map((p) => p.label).join(" and ")}`);
+  const points = pointIds(predictors.map((p) => p.values), all.length);
+  out.push(...[fewPoints(points.count, spec.k, predictors.length === 1 ? `values of ${predictors[0]!.label}` : `(${predictors.map((p) => p.label).join(", ")}) points`)].filter((w): w is string => w !== null));
+  const misfit = lackOfFit(points, predictors.length === 1 ? predictors[0]!.values.map(Math.log) : null, spec.target, predictLog(spec, all, theta), spec.k, `a power law in ${predictors.map((p) => p.label).join(" and ")}`);
   if (misfit) out.push(misfit);
   out.push(...intervalProblems(Object.fromEntries(names.map((k, i) => [k, natural[i]!])), intervals));
   return out;

@@ -7,7 +7,7 @@
  * grid meaningful on any scale (1e5-parameter runs or 1e11), and the solver well conditioned.
  * theta = [e, a_1, alpha_1, ..., a_m, alpha_m].
  */
-import { mean } from "./data.js";
+import { extent, gather, logOf, mean } from "./data.js";
 import type { LogModel } from "./optimize.js";
 
 export const MAX_EXPONENT = 10;
@@ -21,18 +21,14 @@ export interface LseData {
 }
 
 export function lseData(predictors: readonly (readonly number[])[], y: readonly number[]): LseData {
-  const centre = predictors.map((x) => mean(x.map(Math.log)));
-  const u = predictors.map((x, j) => Float64Array.from(x, (v) => Math.log(v) - centre[j]!));
-  return { u, centre, logY: Float64Array.from(y, Math.log) };
+  const logs = predictors.map(logOf);
+  const centre = logs.map(mean);
+  const u = logs.map((l, j) => l.map((v) => v - centre[j]!));
+  return { u, centre, logY: logOf(y) };
 }
 
-function bounds(logY: ArrayLike<number>, idx: readonly number[], m: number): { lower: number[]; upper: number[] } {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const i of idx) {
-    lo = Math.min(lo, logY[i]!);
-    hi = Math.max(hi, logY[i]!);
-  }
+function bounds(logY: ArrayLike<number>, m: number): { lower: number[]; upper: number[] } {
+  const [lo, hi] = extent(logY);
   // e and a_j range from "negligible" (exp(-25) of the smallest y) to well above the data;
   // exponents from 0 (a flat term) to MAX_EXPONENT, beyond which a power law is meaningless.
   const lower = [lo - 25];
@@ -41,43 +37,39 @@ function bounds(logY: ArrayLike<number>, idx: readonly number[], m: number): { l
   return { lower, upper };
 }
 
-function allPoints(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
-
 export function lseModel(d: LseData, idx: readonly number[]): LogModel {
   const m = d.u.length;
-  const u = d.u.map((col) => Float64Array.from(idx, (i) => col[i]!));
+  const u = d.u.map((col) => gather(col, idx));
   // Bounds from all the data, not from these points: a resample's bounds must be the full fit's, or
   // a parameter at its bound moves with the resample and its interval can miss its own estimate.
-  const { lower, upper } = bounds(d.logY, allPoints(d.logY.length), m);
+  const { lower, upper } = bounds(d.logY, m);
   const n = idx.length;
+  const k = 1 + 2 * m;
   const t = new Float64Array(m + 1);
   const w = new Float64Array(m + 1);
   return {
     n,
     lower,
     upper,
-    evaluate(theta, f, jac) {
-      const a = Float64Array.from(theta);
-      for (let i = 0; i < n; i++) {
-        let top = (t[0] = a[0]!);
+    evaluate(theta, from, to, f, jac) {
+      for (let i = from; i < to; i++) {
+        let top = (t[0] = theta[0]!);
         for (let j = 0; j < m; j++) {
-          const v = (t[j + 1] = a[1 + 2 * j]! - a[2 + 2 * j]! * u[j]![i]!);
+          const v = (t[j + 1] = theta[1 + 2 * j]! - theta[2 + 2 * j]! * u[j]![i]!);
           if (v > top) top = v;
         }
         let s = 0;
         // exp(0) for the largest term: one exp fewer per point, in the hottest loop of a fit.
         for (let j = 0; j <= m; j++) s += w[j] = t[j] === top ? 1 : Math.exp(t[j]! - top);
-        f[i] = top + Math.log(s);
+        f[i - from] = top + Math.log(s);
         if (jac === null) continue;
         // d LSE / d t_j is the softmax weight of term j.
-        const row = jac[i]!;
-        row[0] = w[0]! / s;
+        const o = (i - from) * k;
+        jac[o] = w[0]! / s;
         for (let j = 0; j < m; j++) {
           const p = w[j + 1]! / s;
-          row[1 + 2 * j] = p;
-          row[2 + 2 * j] = -p * u[j]![i]!;
+          jac[o + 1 + 2 * j] = p;
+          jac[o + 2 + 2 * j] = -p * u[j]![i]!;
         }
       }
     },
@@ -91,7 +83,8 @@ export function lseModel(d: LseData, idx: readonly number[]): LogModel {
  * paper.
  */
 export function lseStarts(d: LseData, idx: readonly number[]): number[][] {
-  const ys = idx.map((i) => d.logY[i]!).sort((a, b) => a - b);
+  // A typed array sorts numerically and natively: a million points sort in a fraction of the time.
+  const ys = gather(d.logY, idx).sort();
   const lo = ys[0]!;
   const med = ys[Math.floor(ys.length / 2)]!;
   const es = [0.1, 0.3, 0.5, 0.7, 0.9].map((r) => lo + Math.log(r));

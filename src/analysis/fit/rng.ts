@@ -16,6 +16,11 @@ export class Rng {
   }
 }
 
+/** A standard normal draw (Box-Muller). */
+export function gaussian(rng: Rng): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+}
+
 /** Linearly interpolated quantile of values sorted ascending (type 7, as numpy's default). */
 export function quantile(sorted: readonly number[], q: number): number {
   if (!sorted.length) return NaN;

@@ -13,13 +13,22 @@ export class TableError extends Error {
   }
 }
 
+/**
+ * Stored by column, not as one object per row: a million-row table is then a few arrays, not a
+ * million maps for the garbage collector to trace.
+ */
 export interface Table {
   readonly columns: readonly string[];
-  readonly rows: readonly { readonly line: number; readonly values: ReadonlyMap<string, unknown> }[];
+  /** The line in the file of each row. */
+  readonly lines: readonly number[];
+  /** Each column's values, one per row: strings from CSV, any JSON value from JSON Lines (undefined when a row lacks the key). */
+  readonly values: ReadonlyMap<string, readonly unknown[]>;
 }
 
 /** Splits one CSV line; quotes may wrap a field, and "" inside quotes is a quote. */
 function splitCsv(line: string, sep: string, lineNo: number): string[] {
+  // Most lines quote nothing: split them natively.
+  if (!line.includes('"')) return line.split(sep).map((f) => f.trim());
   const out: string[] = [];
   let field = "";
   let quoted = false;
@@ -45,21 +54,24 @@ function parseCsv(text: string): Table {
   const header = lines[first]!;
   const sep = !header.includes(",") && header.includes("\t") ? "\t" : ",";
   const columns = splitCsv(header, sep, first + 1);
-  const rows: Table["rows"][number][] = [];
+  const cells = columns.map((): string[] => []);
+  const rowLines: number[] = [];
   for (let i = first + 1; i < lines.length; i++) {
     const l = lines[i]!;
     if (l.trim() === "") continue;
     const fields = splitCsv(l, sep, i + 1);
     if (fields.length !== columns.length) throw new TableError(`line ${i + 1}: ${fields.length} fields, but the header has ${columns.length}`, "every row needs one value per column");
-    rows.push({ line: i + 1, values: new Map(columns.map((c, j) => [c, fields[j]])) });
+    for (let j = 0; j < fields.length; j++) cells[j]!.push(fields[j]!);
+    rowLines.push(i + 1);
   }
-  return { columns, rows };
+  // A repeated header name keeps its last column, as a row object would.
+  return { columns, lines: rowLines, values: new Map(columns.map((c, j) => [c, cells[j]!])) };
 }
 
 function parseJsonl(text: string): Table {
   const columns: string[] = [];
-  const seen = new Set<string>();
-  const rows: Table["rows"][number][] = [];
+  const values = new Map<string, unknown[]>();
+  const rowLines: number[] = [];
   text.split(/\r?\n/).forEach((l, i) => {
     if (l.trim() === "") return;
     let obj: unknown;
@@ -69,12 +81,23 @@ function parseJsonl(text: string): Table {
       throw new TableError(`line ${i + 1}: not valid JSON (${(e as Error).message})`, "JSON Lines holds one JSON object per line");
     }
     if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new TableError(`line ${i + 1}: not a JSON object`, "JSON Lines holds one JSON object per line");
-    const values = new Map(Object.entries(obj));
-    for (const k of values.keys()) if (!seen.has(k)) seen.add(k), columns.push(k);
-    rows.push({ line: i + 1, values });
+    const row = rowLines.length;
+    for (const [k, v] of Object.entries(obj)) {
+      let col = values.get(k);
+      if (!col) {
+        // A key first seen on a later row: the rows before lack it.
+        col = new Array<unknown>(row).fill(undefined);
+        values.set(k, col);
+        columns.push(k);
+      }
+      col[row] = v;
+    }
+    rowLines.push(i + 1);
   });
-  if (!rows.length) throw new TableError("the table is empty", "give one JSON object per point");
-  return { columns, rows };
+  if (!rowLines.length) throw new TableError("the table is empty", "give one JSON object per point");
+  // Rows after a key's last appearance lack it too.
+  for (const col of values.values()) while (col.length < rowLines.length) col.push(undefined);
+  return { columns, lines: rowLines, values };
 }
 
 /** Parses by file name (.jsonl/.ndjson/.json as JSON Lines), else by the first character. */
@@ -91,19 +114,22 @@ export function requireColumn(table: Table, column: string): void {
 /** A column as finite numbers; a value that is not one is an error naming its line. */
 export function numericColumn(table: Table, column: string): number[] {
   requireColumn(table, column);
-  return table.rows.map(({ line, values }) => {
-    const raw = values.get(column);
-    const v = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+  const raw = table.values.get(column)!;
+  const out = new Array<number>(raw.length);
+  for (let r = 0; r < raw.length; r++) {
+    const x = raw[r];
+    const v = typeof x === "number" ? x : typeof x === "string" && x.trim() !== "" ? Number(x) : NaN;
     if (!Number.isFinite(v)) {
-      const shown = raw === undefined ? "missing" : raw === "" ? "empty" : JSON.stringify(raw);
-      throw new TableError(`line ${line}: \`${column}\` is ${shown}, not a finite number`, "fix or remove that row");
+      const shown = x === undefined ? "missing" : x === "" ? "empty" : JSON.stringify(x);
+      throw new TableError(`line ${table.lines[r]}: \`${column}\` is ${shown}, not a finite number`, "fix or remove that row");
     }
-    return v;
-  });
+    out[r] = v;
+  }
+  return out;
 }
 
 /** A column as group ids (any value). */
 export function groupColumn(table: Table, column: string): string[] {
   requireColumn(table, column);
-  return table.rows.map(({ values }) => String(values.get(column) ?? ""));
+  return table.values.get(column)!.map((v) => String(v ?? ""));
 }

@@ -4,6 +4,7 @@
  * are too few sizes per parameter, or an interval is degenerate or misses its estimate. Each
  * check gives one sentence; a clean planted law gives none (test/analysis/fit/warnings.test.ts).
  */
+import type { PointIds } from "./data.js";
 import type { Interval } from "./types.js";
 
 /** Regularised incomplete beta I_x(a, b), by Lentz's continued fraction (Numerical Recipes 6.4). */
@@ -54,56 +55,77 @@ const LACK_OF_FIT_SIZE = 0.003;
 
 /**
  * Lack of fit of a law with k parameters to log y, by the classic F-test: with repeated points
- * (seeds; `keys` groups them), the misfit of the per-point means against the scatter within each
+ * (seeds; `points` groups them), the misfit of the per-point means against the scatter within each
  * point; without, a quadratic trend of the residuals in log x (one predictor only) against what
  * is left around it.
  */
-export function lackOfFit(keys: readonly string[], logX: readonly number[] | null, logY: ArrayLike<number>, fitted: ArrayLike<number>, k: number, what: string): string | null {
-  const groups = new Map<string, number[]>();
-  keys.forEach((key, i) => (groups.get(key) ?? groups.set(key, []).get(key)!).push(i));
-  const m = groups.size;
-  const n = keys.length;
+export function lackOfFit(points: PointIds, logX: readonly number[] | null, logY: ArrayLike<number>, fitted: ArrayLike<number>, k: number, what: string): string | null {
+  const { ids, count: m } = points;
+  const n = ids.length;
+  // Per-point sums in arrays indexed by id: no object per group, however many points.
+  const size = new Float64Array(m);
+  const sumY = new Float64Array(m);
+  const sumF = new Float64Array(m);
+  const x = new Float64Array(m);
+  for (let i = n - 1; i >= 0; i--) x[ids[i]!] = logX ? logX[i]! : 0;
+  for (let i = 0; i < n; i++) {
+    const g = ids[i]!;
+    size[g]! += 1;
+    sumY[g]! += logY[i]!;
+    sumF[g]! += fitted[i]!;
+  }
   let lof = 0;
   let pe = 0;
-  const meanResidual: { x: number; r: number; n: number }[] = [];
-  for (const idx of groups.values()) {
-    const x = logX ? logX[idx[0]!]! : 0;
-    const mean = idx.reduce((s, i) => s + logY[i]!, 0) / idx.length;
-    const r = mean - idx.reduce((s, i) => s + fitted[i]!, 0) / idx.length;
-    lof += idx.length * r * r;
-    for (const i of idx) pe += (logY[i]! - mean) ** 2;
-    meanResidual.push({ x, r, n: idx.length });
+  const meanResidual = new Float64Array(m);
+  for (let g = 0; g < m; g++) {
+    const r = (meanResidual[g] = sumY[g]! / size[g]! - sumF[g]! / size[g]!);
+    lof += size[g]! * r * r;
   }
-  const size = Math.sqrt(lof / n);
-  if (size < LACK_OF_FIT_SIZE) return null;
+  for (let i = 0; i < n; i++) pe += (logY[i]! - sumY[ids[i]!]! / size[ids[i]!]!) ** 2;
+  const misfit = Math.sqrt(lof / n);
+  if (misfit < LACK_OF_FIT_SIZE) return null;
   let p: number;
   if (n - m >= 2 && m - k >= 1 && pe > 0) {
     p = fSurvival(lof / (m - k) / (pe / (n - m)), m - k, n - m);
   } else if (logX && m >= k + 4) {
     // No replicates: does a quadratic in log x explain the residuals?
-    const q = quadraticFit(meanResidual);
+    const q = quadraticFit(x, meanResidual, size);
     if (!q) return null;
     p = fSurvival(q.explained / 3 / (q.left / (m - 3)), 3, m - 3);
   } else return null;
   if (p >= LACK_OF_FIT_P) return null;
-  return `the data bend away from ${what}: the residuals follow the predictor (lack-of-fit p = ${p.toExponential(1)}, a systematic ${(100 * size).toFixed(1)}% in loss); the law describes this range poorly and should not be extrapolated`;
+  return `the data bend away from ${what}: the residuals follow the predictor (lack-of-fit p = ${p.toExponential(1)}, a systematic ${(100 * misfit).toFixed(1)}% in loss); the law describes this range poorly and should not be extrapolated`;
 }
 
-/** Weighted least squares of r on [1, x, x^2]; the sums of squares explained and left. */
-function quadraticFit(pts: readonly { x: number; r: number; n: number }[]): { explained: number; left: number } | null {
-  const mean = pts.reduce((s, p) => s + p.x, 0) / pts.length;
-  const rows = pts.map((p) => [1, p.x - mean, (p.x - mean) ** 2]);
-  const ata = [0, 1, 2].map((i) => [0, 1, 2].map((j) => pts.reduce((s, p, t) => s + p.n * rows[t]![i]! * rows[t]![j]!, 0)));
-  const atb = [0, 1, 2].map((i) => pts.reduce((s, p, t) => s + p.n * rows[t]![i]! * p.r, 0));
-  const beta = solve3(ata, atb);
+/** Weighted least squares of r on [1, x, x^2] (weights w); the sums of squares explained and left. */
+function quadraticFit(x: Float64Array, r: Float64Array, w: Float64Array): { explained: number; left: number } | null {
+  const m = x.length;
+  let mean = 0;
+  for (let t = 0; t < m; t++) mean += x[t]!;
+  mean /= m;
+  // Moments of the centred x: sums of w d^p for p = 0..4, and of w r d^p for p = 0..2.
+  const s = [0, 0, 0, 0, 0];
+  const b = [0, 0, 0];
+  for (let t = 0; t < m; t++) {
+    const d = x[t]! - mean;
+    let p = w[t]!;
+    for (let e = 0; e < 5; e++) {
+      s[e]! += p;
+      if (e < 3) b[e]! += p * r[t]!;
+      p *= d;
+    }
+  }
+  const ata = [0, 1, 2].map((i) => [0, 1, 2].map((j) => s[i + j]!));
+  const beta = solve3(ata, b);
   if (!beta) return null;
   let explained = 0;
   let left = 0;
-  pts.forEach((p, t) => {
-    const f = beta[0]! + beta[1]! * rows[t]![1]! + beta[2]! * rows[t]![2]!;
-    explained += p.n * f * f;
-    left += p.n * (p.r - f) ** 2;
-  });
+  for (let t = 0; t < m; t++) {
+    const d = x[t]! - mean;
+    const f = beta[0]! + beta[1]! * d + beta[2]! * d * d;
+    explained += w[t]! * f * f;
+    left += w[t]! * (r[t]! - f) ** 2;
+  }
   return left > 0 ? { explained, left } : null;
 }
 

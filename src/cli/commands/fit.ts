@@ -74,7 +74,7 @@ function positiveColumn(display: string, t: Table, column: string): number[] {
     throw e;
   }
   values.forEach((v, i) => {
-    if (v <= 0) throw new UserError(`${display}: line ${t.rows[i]!.line}: \`${column}\` is ${v}, not positive`, "the laws are fitted in log space, so every value must be > 0");
+    if (v <= 0) throw new UserError(`${display}: line ${t.lines[i]}: \`${column}\` is ${v}, not positive`, "the laws are fitted in log space, so every value must be > 0");
   });
   return values;
 }
@@ -93,7 +93,7 @@ export function fitCommand(io: Io, file: string, opts: FitCommandOptions): numbe
   const maxBreaks = wholeNumber("max-breaks", opts.maxBreaks, 2, 0);
 
   const { display, table: t } = load(io, file);
-  if (!t.rows.length) throw new UserError(`${display}: the table has no rows`);
+  if (!t.lines.length) throw new UserError(`${display}: the table has no rows`);
   const x = positiveColumn(display, t, opts.x);
   const y = positiveColumn(display, t, opts.y);
   const x2 = opts.x2 ? positiveColumn(display, t, opts.x2) : [];
@@ -120,7 +120,7 @@ export function fitCommand(io: Io, file: string, opts: FitCommandOptions): numbe
     if (e instanceof FitError) throw new UserError(`${display}: cannot fit a ${law} law: ${e.message}`, e.help);
     throw e;
   }
-  const input = { file: display, x: opts.x, ...(opts.x2 ? { x2: opts.x2 } : {}), y: opts.y, rows: t.rows.length, bootstrap, seed, ...(opts.group ? { group: opts.group } : {}) };
+  const input = { file: display, x: opts.x, ...(opts.x2 ? { x2: opts.x2 } : {}), y: opts.y, rows: t.lines.length, bootstrap, seed, ...(opts.group ? { group: opts.group } : {}) };
   // Bootstrap draws serve in-process comparisons; a table of them is noise to a reader.
   if (opts.json) io.out(JSON.stringify({ ...fit, input }, (k, v: unknown) => (k === "draws" ? undefined : v), 2) + "\n");
   else io.out(fit.law === "isoflop" ? renderIsoFlop(fit, input) : render(fit, input));
