@@ -98,6 +98,9 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     throw e;
   } finally {
     stopOnSignal.remove();
+    // Workers started for a run that did not take them (the run directory was held, say) go too:
+    // they would keep this process alive.
+    pool?.discard();
   }
 }
 
