@@ -147,7 +147,7 @@ describe("growth and pruning in a training run", () => {
     return { train: new Map([["text", pool(1)]]), heldout: new Map([["text", pool(2)]]), separator: 10 };
   })();
 
-  function plan(body: string): Plan {
+  function plan(body: string, budget = "budget steps 80"): Plan {
     const r = compile(`experiment g {
   data {
     context 16
@@ -158,7 +158,7 @@ describe("growth and pruning in a training run", () => {
     batch 4
     optimizer adamw(lr: 3e-3)
   }
-  budget steps 80
+  ${budget}
   control shuffled
   evaluate every 25%
   ${body}
@@ -236,36 +236,17 @@ describe("growth and pruning in a training run", () => {
   }, 120_000);
 
   it("under a FLOPs budget trains the steps the plan and the status say, though the model grows and loses layers", async () => {
-    // The experiment of plan() with a FLOPs budget instead of 80 steps.
-    const flopsPlan = (() => {
-      const r = compile(
-        `experiment g {
-  data {
-    context 16
-    source text = files("c.txt")
-  }
-  models { shape s(layers: 2, width: 32, heads: 4) }
-  train {
-    batch 4
-    optimizer adamw(lr: 3e-3)
-  }
-  budget flops 1e9
-  control shuffled
-  evaluate every 25%
-  grow {
+    const flopsPlan = plan(
+      `grow {
     start layers 1
     at 40%: stack(factor: 2)
     at 60%: insert(top, layers: 1)
   }
   prune {
     layers keep 50% at 90%
-  }
-}
-`,
-      );
-      expect(r.diagnostics.map((d) => d.message)).toEqual([]);
-      return r.plan!;
-    })();
+  }`,
+      "budget flops 1e9",
+    );
     const cell = flopsPlan.cells[0]!;
     expect(cell.budget.stop_on).toBe("flops");
     // The final model (3 layers) alone would afford fewer steps: the early, shallow steps and the
