@@ -71,7 +71,8 @@ def make_weights(rng: np.random.Generator, c: dict) -> dict:
     return out
 
 
-def gpt_loss(w: dict, ids: torch.Tensor, targets: torch.Tensor, c: dict) -> torch.Tensor:
+def gpt_logits(w: dict, ids: torch.Tensor, c: dict) -> torch.Tensor:
+    """The model's next-token logits, [B, T, V]. Other scripts import this (see importlib users)."""
     B, T = ids.shape
     d, H, L = c["width"], c["heads"], c["layers"]
     hd = d // H
@@ -95,7 +96,12 @@ def gpt_loss(w: dict, ids: torch.Tensor, targets: torch.Tensor, c: dict) -> torc
         x = x + lin(y, p + ".attn.proj")
         # MLP.
         x = x + lin(F.gelu(lin(ln(x, p + ".ln2"), p + ".mlp.fc"), approximate="tanh"), p + ".mlp.proj")
-    logits = ln(x, "final_ln") @ w["embed.tokens"].t()  # tied unembedding, [B, T, V]
+    return ln(x, "final_ln") @ w["embed.tokens"].t()  # tied unembedding, [B, T, V]
+
+
+def gpt_loss(w: dict, ids: torch.Tensor, targets: torch.Tensor, c: dict) -> torch.Tensor:
+    B, T = ids.shape
+    logits = gpt_logits(w, ids, c)
     return F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T), reduction="mean")
 
 
