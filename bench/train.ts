@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadBackend } from "../src/runtime/backend.js";
+import { chooseOpenBlasCore } from "../src/runtime/model/kernels/openblas.js";
 import { BENCH_MODELS, makeStep, type BenchModel } from "./train-step.js";
 
 type ModelName = keyof typeof BENCH_MODELS;
@@ -46,8 +47,11 @@ const SETUP_HINT = "run bench/setup-reference.sh";
 /**
  * One BLAS thread in every process: the comparison is one core against one core, and OpenBLAS would
  * otherwise start a thread per core. OPENBLAS_CORETYPE, where the machine sets it, is passed on
- * untouched with the rest of the environment (older OpenBLAS builds miscompute without it).
+ * untouched with the rest of the environment (older OpenBLAS builds miscompute without it); where it
+ * is not set, cgx picks the kernels for the processor (kernels/openblas.ts), and PyTorch, which loads
+ * the same OpenBLAS, is given the same choice so both sides run the same GEMM kernels.
  */
+chooseOpenBlasCore();
 const CHILD_ENV: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
 
 // ---------------------------------------------------------------------------------------------

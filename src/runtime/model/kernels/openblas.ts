@@ -4,6 +4,7 @@
  * processes instead, and a single-threaded GEMM sums in a fixed order, so results are the same on
  * every run. `probeOpenBlas()` says why the library is not usable, for `cgx doctor`.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const ROW_MAJOR = 101;
@@ -29,9 +30,45 @@ let loaded: Loaded | undefined;
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The OpenBLAS kernel family for this processor, for a DYNAMIC_ARCH build that does not know it.
+ * Debian's OpenBLAS 0.3.21 predates recent Xeons and falls back to its generic "Prescott" (SSE3)
+ * kernels there, about 1.5x slower per step than its AVX-512 ones on the same core. The family is
+ * chosen from the instructions the processor reports: every instruction those kernels use is
+ * present, so the numbers are right (the PyTorch reference test holds on both). Null leaves
+ * OpenBLAS to its own detection (other architectures, or no AVX2).
+ */
+export function coreTypeFor(cpuFlags: ReadonlySet<string>): string | null {
+  if (["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].every((f) => cpuFlags.has(f))) return "SkylakeX";
+  if (["avx2", "fma"].every((f) => cpuFlags.has(f))) return "Haswell";
+  return null;
+}
+
+/** The processor's instruction-set flags on Linux x86-64 (empty elsewhere or when unreadable). */
+export function cpuFlags(): Set<string> {
+  if (process.platform !== "linux" || process.arch !== "x64") return new Set();
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags"));
+    return new Set((line?.split(":")[1] ?? "").trim().split(/\s+/));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Sets OPENBLAS_CORETYPE for this process and the processes it starts, unless it is already set
+ * (a machine or a user that sets it keeps its choice). Must run before OpenBLAS is loaded.
+ */
+export function chooseOpenBlasCore(): void {
+  if (process.env.OPENBLAS_CORETYPE) return;
+  const core = coreTypeFor(cpuFlags());
+  if (core) process.env.OPENBLAS_CORETYPE = core;
+}
+
 function load(): Loaded {
   // Read by OpenBLAS when it initialises: without it the library starts a thread per core.
   process.env.OPENBLAS_NUM_THREADS = "1";
+  chooseOpenBlasCore();
   let koffi: typeof import("koffi");
   try {
     koffi = require("koffi") as typeof import("koffi");
