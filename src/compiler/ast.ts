@@ -136,6 +136,24 @@ export interface Stage {
   readonly duration?: Length;
   readonly mixture: Mixture;
   readonly order: Spanned<Order>;
+  /** `reweight by loss(...)`: the mixture's weights move during the stage. */
+  readonly reweight?: Reweight;
+  readonly span: Span;
+}
+
+/**
+ * `reweight by loss(every: 10%, rate: 1, floor: 1%, on: heldout, against: initial, samples: 64)`:
+ * every `every`, the loss of each source of the stage's mix is measured and the sampling weights
+ * take an exponentiated-gradient step towards the sources with the highest excess loss.
+ */
+export interface Reweight {
+  readonly every: Duration;
+  readonly rate: Spanned<number>;
+  /** Least weight of each source, a fraction. */
+  readonly floor: Spanned<number>;
+  readonly on: Spanned<"heldout" | "train">;
+  readonly against: Spanned<"initial" | "none">;
+  readonly samples: Spanned<number>;
   readonly span: Span;
 }
 

@@ -161,6 +161,21 @@ A curriculum needs a body: stages (\`stage NAME for 10% { mix ... }\`), a pace (
 2 to max over 10% using root(2)\`), or an ordering (\`order by difficulty\`).`),
   CGX0508: c("error", "source mixed twice", `
 A \`mix\` lists the same source twice. Give it one weight.`),
+  CGX0509: c("error", "reweighting a single source", `
+\`reweight by loss(...)\` moves sampling weight between the sources of a stage's \`mix\`, so the mix
+needs two or more sources.
+
+    stage all { mix kids 50%, adult 50%; reweight by loss(every: 10%) }`),
+  CGX0510: c("error", "invalid reweighting setting", `
+The settings of \`reweight by loss(...)\` must leave something to move: an interval longer than zero,
+a floor that, times the number of sources, stays below 100%, and at most 4096 sequences per source
+at each update.
+
+    reweight by loss(every: 10%, rate: 1, floor: 1%, on: heldout, against: initial, samples: 64)`),
+  CGX0511: c("warning", "reweighting that never moves", `
+A stage reweighted \`against: initial\` measures each source's loss when it starts and moves the
+weights at each interval after that. A stage no longer than one interval ends before the first
+move, so it trains on its declared mix throughout. Shorten \`every\`, or lengthen the stage.`),
   CGX0512: c("error", "share of data used out of range", `
 A length in data used, \`P% of SOURCE\`, lasts until that share of the source's training examples
 have each been drawn at least once. The share must be above 0% and at most 100%.

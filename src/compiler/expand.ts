@@ -4,7 +4,7 @@
  * Problems that only show per cell (an event after a small cell's budget ends) are reported here,
  * once per source location, naming the first cell that has them.
  */
-import type { AxisValue, Condition, CurriculumDecl, DataUsed, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, SourceSelection, TimeExpr } from "./ast.js";
+import type { AxisValue, Condition, CurriculumDecl, DataUsed, Duration, Experiment, GrowEvent, GrowOp, Level, Mixture, Reweight, SourceSelection, TimeExpr } from "./ast.js";
 import type { BuildContext } from "./build/context.js";
 import { cellId, sha256 } from "./emit.js";
 import { budgetAxisSpans, budgetLabels, cellBudget, pointBudget, rawBudget, wholeSteps } from "./budget.js";
@@ -30,6 +30,7 @@ import type {
   PlanMixPart,
   PlanPositions,
   PlanPruneRule,
+  PlanReweight,
   PlanStage,
   PlanTrain,
   Tokens,
@@ -159,10 +160,17 @@ function stagedStages(c: CurriculumDecl, budget: number, tps: number): PlanStage
       raw = Math.min(raw + rawTokens(st.duration, budget, tps), Number.MAX_SAFE_INTEGER);
       end = Math.min(onStep(raw, tps), Number.MAX_SAFE_INTEGER) as Tokens;
     }
-    stages.push({ name: st.name.text, start: at, end, mixture: mixParts(st.mixture), filters: filters(st.mixture), order: st.order.value });
+    const reweight = st.reweight ? planReweight(st.reweight, budget, tps) : undefined;
+    stages.push({ name: st.name.text, start: at, end, mixture: mixParts(st.mixture), filters: filters(st.mixture), order: st.order.value, ...(reweight ? { reweight } : {}) });
     at = typeof end === "number" ? end : { kind: "after", stage: st.name.text };
   }
   return stages;
+}
+
+/** The interval is at least one step: weights cannot move more often than batches are drawn. */
+function planReweight(r: Reweight, budget: number, tps: number): PlanReweight {
+  const every = Math.max(tps, durationTokens(r.every, budget, tps)) as Tokens;
+  return { rule: "loss", every, rate: r.rate.value, floor: r.floor.value, on: r.on.value, against: r.against.value, samples: r.samples.value };
 }
 
 function planDataUsed(d: DataUsed): PlanDataUsed {
@@ -288,6 +296,15 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
             } else if (over) {
               rep.once("CGX0502", over.name.span, `the stages before \`${over.name.text}\` use the whole budget of cell ${where} (${B} tokens), leaving none for it`, "give stage lengths as shares of the budget (`30%`), or shorten them");
             }
+            ownStages.forEach((st, i) => {
+              const rw = body.stages[i]?.reweight;
+              const start = tokensOf(st.start);
+              const end = tokensOf(st.end);
+              if (!rw || !st.reweight || rw.against.value !== "initial" || start === undefined || end === undefined) return;
+              if (Math.min(end, B) - start <= st.reweight.every) {
+                rep.once("CGX0511", rw.span, `stage \`${st.name}\` lasts ${Math.max(0, Math.min(end, B) - start)} tokens in cell ${where}, no longer than one reweighting interval (${st.reweight.every} tokens): its weights never move`, "shorten `every` (e.g. `every: 2%`), or lengthen the stage");
+              }
+            });
             curriculum = { name: curName, kind: "staged", stages: ownStages.map((s) => ({ ...s, end: typeof s.end === "number" ? (Math.min(s.end, B) as Tokens) : s.end })) };
             break;
           }

@@ -89,14 +89,27 @@ const metric = {
   ],
 };
 
-const stage = obj({
-  name: str,
-  start: stageStart,
-  end: tokensOrDataUsed,
-  mixture,
-  filters,
-  order: { enum: ["shuffled", "easy_first", "hard_first"] },
+const reweight = obj({
+  rule: { const: "loss" },
+  every: { type: "integer", minimum: 1 },
+  rate: { type: "number", exclusiveMinimum: 0 },
+  floor: { type: "number", minimum: 0, exclusiveMaximum: 1 },
+  on: { enum: ["heldout", "train"] },
+  against: { enum: ["initial", "none"] },
+  samples: { type: "integer", minimum: 1, maximum: 4096 },
 });
+
+const stage = objWith(
+  {
+    name: str,
+    start: stageStart,
+    end: tokensOrDataUsed,
+    mixture,
+    filters,
+    order: { enum: ["shuffled", "easy_first", "hard_first"] },
+  },
+  { reweight },
+);
 
 const curriculum = {
   oneOf: [

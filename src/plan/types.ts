@@ -155,6 +155,25 @@ export interface PlanStage {
   readonly mixture: readonly PlanMixPart[];
   readonly filters: readonly PlanFilter[];
   readonly order: "shuffled" | "easy_first" | "hard_first";
+  /** Present when the stage's mixture weights move during training (absent: fixed weights). */
+  readonly reweight?: PlanReweight;
+}
+
+/**
+ * `reweight by loss(...)`: every `every` tokens of the stage (from its first step) the loss of each
+ * source of its mix is measured on `samples` fixed sequences of the `on` split, and the sampling
+ * weights take an exponentiated-gradient step of size `rate` on each source's excess loss (its loss
+ * over its loss at the stage's first step for `initial`, the loss itself for `none`), mixed with a
+ * `floor` share for every source. See src/runtime/curriculum/reweight.ts and docs/runtime.md.
+ */
+export interface PlanReweight {
+  readonly rule: "loss";
+  readonly every: Tokens;
+  readonly rate: number;
+  readonly floor: number;
+  readonly on: "heldout" | "train";
+  readonly against: "initial" | "none";
+  readonly samples: number;
 }
 
 export type PlanPacingFn =

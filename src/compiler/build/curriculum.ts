@@ -12,6 +12,7 @@ import type {
   Name,
   Order,
   PacingFn,
+  Reweight,
   SourceSelection,
   Spanned,
   Stage,
@@ -225,9 +226,10 @@ function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem):
   let mixture: Mixture | undefined;
   let mixBroken = false;
   let order: Spanned<Order> = { value: "shuffled", span: name.span };
+  let reweight: Reweight | undefined;
   const skipped = walkBlock(ctx, stmt.block, {
     name: `stage \`${name.text}\``,
-    once: ["mix", "order"],
+    once: ["mix", "order", "reweight"],
     handlers: {
       mix: (mr, s, mkw) => {
         mixBroken = true;
@@ -240,11 +242,47 @@ function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem):
         order = or.choice(["shuffled", "easy_first", "hard_first"] as const, "order within the stage");
         or.done("after the order");
       },
+      reweight: (rr, s, rkw) => {
+        noBlock(s, rkw);
+        reweight = readReweight(rr, rkw);
+      },
     },
   });
   if (!header || (!mixture && (mixBroken || skipped.has("mix")))) skip();
   if (!mixture) fail("CGX0206", name.span, `stage \`${name.text}\` has no \`mix\``, "add `mix SOURCE 100%` inside the stage");
-  return duration ? { name, duration, mixture, order, span: cover(kw.span, stmt.span) } : { name, mixture, order, span: cover(kw.span, stmt.span) };
+  if (reweight && mixture.parts.length < 2) {
+    ctx.error("CGX0509", reweight.span, `stage \`${name.text}\` reweights a mix of one source`, "reweighting moves weight between the sources of the stage's `mix`: mix two or more sources, or remove `reweight`");
+    reweight = undefined;
+  }
+  if (reweight && reweight.floor.value * mixture.parts.length >= 1) {
+    const k = mixture.parts.length;
+    ctx.error("CGX0510", reweight.floor.span, `a floor of ${Math.round(reweight.floor.value * 1000) / 10}% for each of ${k} sources leaves nothing to reweight`, `use a floor below ${Math.floor(1000 / k) / 10}% (e.g. \`floor: 1%\`)`);
+    reweight = undefined;
+  }
+  return { name, ...(duration ? { duration } : {}), mixture, order, ...(reweight ? { reweight } : {}), span: cover(kw.span, stmt.span) };
+}
+
+/** Defaults of `reweight by loss(...)`: also what docs/language.md lists. */
+export const REWEIGHT_DEFAULTS = { every: 0.1, rate: 1, floor: 0.01, on: "heldout", against: "initial", samples: 64 } as const;
+
+/** `reweight by loss(every: D, rate: R, floor: P%, on: heldout|train, against: initial|none, samples: N)` (after the keyword). */
+function readReweight(r: Reader, kw: WordItem): Reweight {
+  r.expect("by", "write `reweight by loss(every: 10%)`");
+  const item = r.next("`loss(...)`");
+  const call = asCall(item);
+  if (!call || call.callee.text !== "loss") r.unexpected(item, "`loss(...)`: weights move by the loss of each source", "write `reweight by loss(every: 10%)`");
+  r.done("after `reweight by loss(...)`");
+  const args = callArgs(call, [], ["every", "rate", "floor", "on", "against", "samples"]);
+  const d = REWEIGHT_DEFAULTS;
+  const every = argValue(args, "every", (a) => a.duration("an interval between updates (`10%`, `200k tok` or `50 steps`)")) ?? ({ kind: "fraction", value: d.every, span: call.span } as Duration);
+  if (every.value <= 0) fail("CGX0510", every.span, "weights must be updated at an interval longer than zero", "use e.g. `every: 10%` or `every: 50 steps`");
+  const rate = argValue(args, "rate", (a) => a.positive("a learning rate for the weights")) ?? { value: d.rate, span: call.span };
+  const floor = argValue(args, "floor", (a) => a.percent("a least share for each source")) ?? { value: d.floor, span: call.span };
+  const on = argValue(args, "on", (a) => a.choice(["heldout", "train"] as const, "split the losses are measured on")) ?? { value: d.on, span: call.span };
+  const against = argValue(args, "against", (a) => a.choice(["initial", "none"] as const, "reference the excess loss is measured against")) ?? { value: d.against, span: call.span };
+  const samples = argValue(args, "samples", (a) => a.integer("a number of sequences per source", 1)) ?? { value: d.samples, span: call.span };
+  if (samples.value > 4096) fail("CGX0510", samples.span, `${samples.value} sequences per source at each update is over the limit of 4096`, "64 to 256 sequences measure a source's loss well enough");
+  return { every, rate, floor, on, against, samples, span: cover(kw.span, call.span) };
 }
 
 /** `mix a 70%, b 30% [where FIELD OP VALUE (and ...)*]` (after the keyword). */

@@ -10,7 +10,7 @@
  * step 0 (without building the token arrays): the same plan and seed give the same batches
  * whichever steps are asked for, as a resumed cell needs.
  */
-import type { PlanCurriculum, PlanFilter, PlanMixPart } from "../../plan/types.js";
+import type { PlanCurriculum, PlanFilter, PlanMixPart, PlanReweight } from "../../plan/types.js";
 import { EpochDraws } from "./draws.js";
 import { passes } from "./filters.js";
 import { ceilingFraction, competence } from "./pacing.js";
@@ -72,6 +72,28 @@ interface Phase extends TimedPhase {
   readonly pools: readonly Pool[];
   readonly weights: readonly number[];
   readonly pick: Pick;
+  /** The stage's `reweight by loss(...)`, and the source of each pool (one source per pool there). */
+  readonly reweight?: PlanReweight;
+  readonly sources: readonly string[];
+}
+
+/** Mixture weights set during training (reweighting): from step `step` on, in phase `phase`. */
+export interface WeightChange {
+  readonly phase: number;
+  readonly step: number;
+  readonly weights: readonly number[];
+}
+
+/** Where step `step` falls, as the trainer needs to know before it is drawn (see `prepare`). */
+export interface StepPhase {
+  readonly phase: number;
+  readonly stage: string | null;
+  /** The step at which this phase began. */
+  readonly entered: number;
+  readonly reweight?: PlanReweight;
+  readonly sources: readonly string[];
+  /** The weights the step would be drawn with. */
+  readonly weights: readonly number[];
 }
 
 /** What the draws so far have changed: usage, where the timeline is, and the epochs of each pool. */
@@ -82,6 +104,8 @@ interface DrawState {
   readonly timeline: Timeline;
   /** Per phase and pool, when drawing without replacement. */
   readonly draws: readonly (readonly EpochDraws[])[] | null;
+  /** The step whose phase `prepare` has moved the timeline to, with the marks it made on the way. */
+  prepared: { readonly step: number; readonly marks: SamplerMark[] } | null;
 }
 
 const GOLDEN = 0.6180339887498949;
@@ -114,6 +138,8 @@ function ordered(descending: boolean): Pick {
 export class CurriculumSampler {
   private readonly phases: Phase[];
   private state: DrawState;
+  /** Weights set during training, in step order; replayed by every redraw from step 0. */
+  private readonly changes: WeightChange[] = [];
 
   constructor(
     readonly curriculum: PlanCurriculum,
@@ -142,35 +168,35 @@ export class CurriculumSampler {
     // With a mixture, each source is its own pool drawn in its share. Without one, all sources form
     // one pool (so pacing and ordering apply across sources, and each source counts by its size).
     const mixPools = (mixture: readonly PlanMixPart[] | null, filters: readonly PlanFilter[]) => {
-      if (!mixture) return { pools: [pool([...examples.keys()].sort(), filters)], weights: [1] };
-      return { pools: mixture.map((p) => pool([p.source], filters)), weights: mixture.map((p) => p.weight) };
+      if (!mixture) return { pools: [pool([...examples.keys()].sort(), filters)], weights: [1], sources: [] as string[] };
+      return { pools: mixture.map((p) => pool([p.source], filters)), weights: mixture.map((p) => p.weight), sources: mixture.map((p) => p.source) };
     };
     const budget = opts.budget;
     const c = curriculum;
     switch (c.kind) {
       case "staged":
         this.phases = c.stages.map((st) => {
-          const { pools, weights } = mixPools(st.mixture, st.filters);
+          const { pools, weights, sources } = mixPools(st.mixture, st.filters);
           const pick = st.order === "shuffled" ? uniform : ordered(st.order === "hard_first");
-          return { stage: st.name, start: typeof st.start === "number" ? st.start : null, end: st.end, pools, weights, pick };
+          return { stage: st.name, start: typeof st.start === "number" ? st.start : null, end: st.end, pools, weights, pick, sources, ...(st.reweight ? { reweight: st.reweight } : {}) };
         });
         break;
       case "shuffled": {
         const { pools, weights } = mixPools(c.mixture, c.filters);
-        this.phases = [{ stage: null, start: 0, end: budget, pools, weights, pick: uniform }];
+        this.phases = [{ stage: null, start: 0, end: budget, pools, weights, pick: uniform, sources: [] }];
         break;
       }
       case "anti":
       case "ordered": {
         const { pools, weights } = mixPools(c.mixture, c.filters);
         const descending = c.kind === "anti" || (c.kind === "ordered" && c.descending);
-        this.phases = [{ stage: null, start: 0, end: budget, pools, weights, pick: ordered(descending) }];
+        this.phases = [{ stage: null, start: 0, end: budget, pools, weights, pick: ordered(descending), sources: [] }];
         break;
       }
       case "competence": {
         const { pools, weights } = mixPools(c.mixture, c.filters);
         const pick = prefix((p, progress) => Math.max(1, Math.ceil(competence(c.fn, c.start_competence, progress) * p.sorted.length)), c.descending);
-        this.phases = [{ stage: null, start: 0, end: c.full_at, pools, weights, pick }];
+        this.phases = [{ stage: null, start: 0, end: c.full_at, pools, weights, pick, sources: [] }];
         break;
       }
       case "paced": {
@@ -186,7 +212,7 @@ export class CurriculumSampler {
         const hi = level(c.to);
         // Examples at or under the ceiling are eligible; a source with none gives its easiest.
         const pick = prefix((p, progress) => Math.max(1, upperBound(p.sorted, lo + (hi - lo) * ceilingFraction(c.fn, progress))));
-        this.phases = [{ stage: null, start: c.start, end: c.end, pools, weights, pick }];
+        this.phases = [{ stage: null, start: c.start, end: c.end, pools, weights, pick, sources: [] }];
         break;
       }
     }
@@ -198,7 +224,7 @@ export class CurriculumSampler {
     const staged = this.curriculum.kind === "staged";
     const timeline = new Timeline(this.phases, usage, staged, this.curriculum.kind === "paced");
     const draws = this.curriculum.draw === "without_replacement" ? this.phases.map((ph) => ph.pools.map((p) => new EpochDraws(p.sorted.length))) : null;
-    return { next: 0, usage, timeline, draws };
+    return { next: 0, usage, timeline, draws, prepared: null };
   }
 
   /** Brings the draw state to just before `step`: forward by drawing, back by starting over. */
@@ -211,6 +237,37 @@ export class CurriculumSampler {
     if (this.curriculum.kind !== "staged") return null;
     this.seek(step + 1);
     return this.phases[this.state.timeline.phaseOfStep(step)]!.stage;
+  }
+
+  /**
+   * Moves to the phase of `step` before it is drawn, so the trainer can change its weights first
+   * (reweighting). The step is then drawn by `batch(step)` with the marks made here.
+   */
+  prepare(step: number): StepPhase {
+    this.seek(step);
+    const st = this.state;
+    if (st.prepared?.step !== step) st.prepared = { step, marks: st.timeline.advance(step, step * this.opts.batch * this.opts.context) };
+    const phase = st.timeline.phase;
+    const ph = this.phases[phase]!;
+    return { phase, stage: ph.stage, entered: st.timeline.enteredStep, sources: ph.sources, weights: this.weightsAt(phase, step), ...(ph.reweight ? { reweight: ph.reweight } : {}) };
+  }
+
+  /**
+   * From `step` on (until another change), phase `phase` draws its sources with `weights`. Changes
+   * come in step order, at the step being prepared; a resumed cell gives back those it had made.
+   */
+  setWeights(change: WeightChange): void {
+    const last = this.changes.at(-1);
+    if (last && change.step < last.step) throw new SamplerError(`weights changed at step ${change.step} after a change at step ${last.step}`);
+    if (change.step < this.state.next) this.state = this.fresh(); // replay the draws from there with the new weights
+    this.changes.push(change);
+  }
+
+  /** The weights phase `phase` draws step `step` with: its declared ones, or the last change before. */
+  private weightsAt(phase: number, step: number): readonly number[] {
+    let w = this.phases[phase]!.weights;
+    for (const c of this.changes) if (c.phase === phase && c.step <= step) w = c.weights;
+    return w;
   }
 
   /** The batch for a step: the same for the same (seed, step) whatever was asked before. */
@@ -235,7 +292,8 @@ export class CurriculumSampler {
     const { batch: B, context: T } = this.opts;
     const st = this.state;
     const token = step * B * T;
-    const marks = st.timeline.advance(step, token);
+    const marks = st.prepared?.step === step ? st.prepared.marks : st.timeline.advance(step, token);
+    st.prepared = null;
     const phase = st.timeline.phase;
     const ph = this.phases[phase]!;
     const phaseStart = st.timeline.phaseStart;
@@ -245,7 +303,7 @@ export class CurriculumSampler {
     const counts: Record<string, number> = {};
     let diffSum = 0;
     let diffN = 0;
-    const cumulative = cumulativeWeights(ph.weights);
+    const cumulative = cumulativeWeights(this.changes.length ? this.weightsAt(phase, step) : ph.weights);
     const offset = (deriveSeed(this.opts.seed, "mix") % 1_000_000) / 1_000_000;
     const seq = new Int32Array(T + 1);
     for (let b = 0; b < B; b++) {

@@ -51,6 +51,11 @@ export class Timeline {
     return this.current;
   }
 
+  /** The step at which the current phase began. */
+  get enteredStep(): number {
+    return this.entered.at(-1)!.step;
+  }
+
   /** The phase's start as the sampler counts sequences from it: the plan's where it has one. */
   get phaseStart(): number {
     return this.phases[this.current]!.start ?? this.startToken;

@@ -12,7 +12,8 @@ import { resumePoint } from "./resume.js";
 import { syncFile } from "../../store/durable.js";
 import { bucketSets, sourceSets, type EvalSet } from "../eval/evalsets.js";
 import { appendJsonLine } from "../running/files.js";
-import { Dynamics, remapMoments, type DynamicsState } from "./dynamics.js";
+import { Dynamics, forwardFlopsPerToken, remapMoments, type DynamicsState } from "./dynamics.js";
+import { cellReweights, Reweighting, type ReweightingState } from "./reweighting.js";
 import type { TaskItem } from "../data/synthetic/index.js";
 import type { Tokenizer } from "../data/tokenizers/types.js";
 import { Gpt } from "../model/model.js";
@@ -78,6 +79,8 @@ interface TrainerState {
   readonly flops: number;
   readonly initialLoss: number | null;
   readonly dynamics: DynamicsState;
+  /** Present when a stage reweights its mixture (absent in cells that do not, and older checkpoints). */
+  readonly reweighting?: ReweightingState;
 }
 
 /** A loss above this multiple of the uniform-prediction loss, or not finite, counts as diverged. */
@@ -138,6 +141,8 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
   const optimizer = new Optimizer(tf, cell.train.optimizer);
   if (resumed) optimizer.load(resumed.arrays, state.optimizerT);
   const dyn = new Dynamics(cell, state.dynamics);
+  const reweighting = cellReweights(cell) ? new Reweighting(cell, sampler, { train: data.train, heldout: data.heldout, separator: data.separator }, state.reweighting) : null;
+  const measureLosses = (sets: readonly EvalSet[]) => evaluate(tf, model, [{ kind: "source", sets: [...sets] }], B, T).by_source;
   let maskTensors = toTensors(tf, masks, model);
   const schedule = scheduleFor(cell.train, steps, tps);
   const uniformLoss = Math.log(cell.model.vocab);
@@ -157,7 +162,7 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         ...[...masks].map(([n, m]) => ({ name: `mask.${n}`, shape: [m.length], data: m })),
         ...(teacher ? [...teacher.toArrays().values()].map((a) => ({ ...a, name: `${TEACHER}${a.name}` })) : []),
       ],
-      { step: s, optimizerT: optimizer.t, flops, initialLoss, dynamics: dyn.state },
+      { step: s, optimizerT: optimizer.t, flops, initialLoss, dynamics: dyn.state, ...(reweighting ? { reweighting: reweighting.state } : {}) },
     );
   };
 
@@ -201,6 +206,12 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         maskTensors = toTensors(tf, masks, model);
         expected = Math.max(step, dyn.expectedSteps(step));
         for (const a of r.applied) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, layers: model.layers, params: dyn.state.ledger.at(-1)!.params, ...a });
+      }
+      // Reweighting moves the mixture before the step is drawn; its forward passes cost FLOPs too.
+      const rw = reweighting?.before(step, () => forwardFlopsPerToken(model.toArrays()), measureLosses);
+      if (rw) {
+        flops += rw.measure_flops;
+        appendJsonLine(paths.metrics, { ...rw, flops });
       }
       const batch = sampler.batch(step);
       for (const m of batch.marks) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, ...m });
