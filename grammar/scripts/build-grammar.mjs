@@ -15,7 +15,7 @@ const blockKeywords = ["experiment", "data", "curriculum", "control", "models", 
 const statementKeywords = [
   "seeds", "budget",
   "tokenizer", "context", "source", "difficulty", "heldout", "draw",
-  "pace", "order", "pacing", "sources", "mix",
+  "pace", "order", "pacing", "sources", "mix", "reweight",
   "params", "shape", "heads", "mlp", "aspect",
   "optimizer", "schedule", "batch", "clip",
   "start", "at", "when", "new_layers", "lr",
@@ -25,7 +25,7 @@ const statementKeywords = [
   "fit", "breaks", "compare", "progression",
 ];
 const connectives = ["for", "like", "by", "on", "every", "vs", "where", "from", "to", "over", "using", "then", "at", "equal", "x", "keep", "and", "per", "in", "as", "target", "cell", "of"];
-const modifiers = ["freeze", "train", "rewarm", "carry", "reset", "sparsity", "importance", "global", "per_layer", "ascending", "descending", "all", "min", "max", "without", "with", "replacement"];
+const modifiers = ["freeze", "train", "rewarm", "carry", "reset", "sparsity", "importance", "global", "per_layer", "ascending", "descending", "all", "min", "max", "without", "with", "replacement", "initial", "none"];
 const constants = [
   "bytes", "bpe", "pretrained", "r50k_base", "p50k_base", "cl100k_base", "o200k_base",
   "adamw", "adam", "sgd", "cosine", "linear", "constant",

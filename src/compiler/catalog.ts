@@ -108,7 +108,7 @@ export const BLOCK_KEYWORDS = {
   experiment: ["seeds", "data", "curriculum", "control", "models", "budget", "train", "grow", "prune", "evaluate", "vary", "analyze"],
   data: ["tokenizer", "context", "source", "difficulty", "heldout", "draw"],
   curriculum: ["stage", "pace", "order", "pacing", "sources", "mix"],
-  stage: ["mix", "order"],
+  stage: ["mix", "order", "reweight"],
   control: ["mix", "sources"],
   models: ["params", "shape", "heads", "mlp", "aspect"],
   train: ["optimizer", "schedule", "batch", "clip"],

@@ -50,6 +50,7 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
   "curriculum.mix": d("mixtures-and-filters", ["mix NAME P%, NAME P%, ... [where FILTER [and FILTER]...]"], "What a `pace`, `pacing` or `order` body draws from, with weights and filters."),
   "stage.mix": d("mixtures-and-filters", ["mix NAME P%, NAME P%, ... [where FILTER [and FILTER]...]"], "The stage's mixture of sources; the weights add up to 100%. Filters such as `where grade <= 4` keep only some examples."),
   "stage.order": d("stages", ["order shuffled | easy_first | hard_first"], "The order of examples within the stage. Default `shuffled`."),
+  "stage.reweight": d("reweighting-the-mix-by-loss", ["reweight by loss(every: DURATION, rate: R, floor: P%, on: heldout | train, against: initial | none, samples: N)"], "The stage's mixture weights move during training: every `every` (default 10%), each source's loss is measured on `samples` fixed sequences (default 64) and the weights take an exponentiated-gradient step of size `rate` (default 1) towards the sources with the highest excess loss, each keeping at least `floor` (default 1%)."),
   "control.mix": d("control", ["mix NAME P%, NAME P%, ..."], "The control's fixed mixture of sources."),
   "control.sources": d("control", ["sources all", "sources NAME, NAME, ..."], "The sources the control draws from."),
 
@@ -126,6 +127,7 @@ export const TERM_DOCS: Readonly<Record<string, string>> = {
   easy_first: "`easy_first`: examples sorted easiest first.",
   hard_first: "`hard_first`: examples sorted hardest first.",
   of: "`P% of SOURCE`: a length in data used, until that share of the source's training examples have each been drawn at least once (a pace's `over`, a stage's `for`).",
+  initial: "`against: initial`: a source's excess loss is its loss over its loss when the stage began (what it has not yet learnt).",
   replacement: "`draw without replacement`: no example is drawn twice until every eligible one has been.",
   tok: "`N tok`: a length in training tokens.",
   tokens: "`N tokens`: a length in training tokens.",

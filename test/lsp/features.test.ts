@@ -39,7 +39,7 @@ describe("completion", () => {
     expect(labels("|")).toEqual(["experiment"]);
     expect(labels("experiment x {\n  |\n}")).toEqual(expect.arrayContaining(["data", "models", "budget", "vary"]));
     expect(labels("experiment x {\n  data {\n    so|\n  }\n}")).toEqual(["tokenizer", "context", "source", "difficulty", "heldout", "draw"]);
-    expect(labels("experiment x {\n  curriculum c {\n    stage a { | }\n  }\n}")).toEqual(["mix", "order"]);
+    expect(labels("experiment x {\n  curriculum c {\n    stage a { | }\n  }\n}")).toEqual(["mix", "order", "reweight"]);
     expect(labels("experiment x {\n  vary {\n    zip {\n      |\n    }\n  }\n}")).toContain("lr");
     expect(labels("experiment x {\n  // a comment |\n}")).toEqual([]);
   });

@@ -278,8 +278,8 @@ function readReweight(r: Reader, kw: WordItem): Reweight {
   if (every.value <= 0) fail("CGX0510", every.span, "weights must be updated at an interval longer than zero", "use e.g. `every: 10%` or `every: 50 steps`");
   const rate = argValue(args, "rate", (a) => a.positive("a learning rate for the weights")) ?? { value: d.rate, span: call.span };
   const floor = argValue(args, "floor", (a) => a.percent("a least share for each source")) ?? { value: d.floor, span: call.span };
-  const on = argValue(args, "on", (a) => a.choice(["heldout", "train"] as const, "split the losses are measured on")) ?? { value: d.on, span: call.span };
-  const against = argValue(args, "against", (a) => a.choice(["initial", "none"] as const, "reference the excess loss is measured against")) ?? { value: d.against, span: call.span };
+  const on = argValue(args, "on", (a) => a.choice(["heldout", "train"] as const, "split to measure losses on")) ?? { value: d.on, span: call.span };
+  const against = argValue(args, "against", (a) => a.choice(["initial", "none"] as const, "reweighting reference")) ?? { value: d.against, span: call.span };
   const samples = argValue(args, "samples", (a) => a.integer("a number of sequences per source", 1)) ?? { value: d.samples, span: call.span };
   if (samples.value > 4096) fail("CGX0510", samples.span, `${samples.value} sequences per source at each update is over the limit of 4096`, "64 to 256 sequences measure a source's loss well enough");
   return { every, rate, floor, on, against, samples, span: cover(kw.span, call.span) };
