@@ -78,6 +78,17 @@ export interface EventRecord {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
+/** A `reweight` record: the mixture weights a stage moved to at an update, from the losses measured then. */
+export interface ReweightRecord {
+  readonly kind: "reweight";
+  readonly step: number;
+  readonly tokens: number;
+  readonly stage: string | null;
+  readonly weights: Readonly<Record<string, number>>;
+  readonly loss: Readonly<Record<string, number>>;
+  readonly excess: Readonly<Record<string, number>>;
+}
+
 export interface EndRecord {
   readonly kind: "end";
   readonly state: string;
@@ -94,6 +105,8 @@ export interface CellRun {
   readonly train: readonly TrainRecord[];
   readonly evals: readonly EvalRecord[];
   readonly events: readonly EventRecord[];
+  /** Mixture weight updates of reweighted stages (empty for other cells). */
+  readonly reweights: readonly ReweightRecord[];
   readonly end: EndRecord | null;
   /** Finished: state done, an end record, and at least one eval. Only these enter fits and comparisons. */
   readonly finished: boolean;
@@ -124,6 +137,13 @@ export class RunDirError extends Error {
 }
 
 const STATES: readonly CellState[] = ["pending", "queued", "running", "interrupted", "done", "diverged", "failed"];
+
+/** The finite numbers of an object of numbers (a record's `weights`, `loss`, `excess`). */
+function finiteFields(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (v && typeof v === "object") for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (num(x) !== null) out[k] = x as number;
+  return out;
+}
 
 function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
@@ -188,6 +208,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
   const train: TrainRecord[] = [];
   const evals: EvalRecord[] = [];
   const events: EventRecord[] = [];
+  const reweights: ReweightRecord[] = [];
   let end: EndRecord | null = null;
   const metricsPath = join(cdir, "metrics.jsonl");
   if (existsSync(metricsPath)) {
@@ -271,6 +292,15 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
           events.push({ kind: "event", step, tokens, name: nameField ?? "event", detail, raw: r });
           break;
         }
+        case "reweight": {
+          const weights = finiteFields(r["weights"]);
+          if (step === null || tokens === null || !Object.keys(weights).length) {
+            bad++;
+            break;
+          }
+          reweights.push({ kind: "reweight", step, tokens, stage: typeof r["stage"] === "string" ? r["stage"] : null, weights, loss: finiteFields(r["loss"]), excess: finiteFields(r["excess"]) });
+          break;
+        }
         case "end":
           end = { kind: "end", state: typeof r["state"] === "string" ? r["state"] : "unknown", step: step ?? 0, ...(num(r["flops"]) !== null ? { flops: num(r["flops"])! } : {}), ...(typeof r["message"] === "string" ? { message: r["message"] } : {}) };
           break;
@@ -316,7 +346,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
       finished = false;
     }
   }
-  return { cell, state, message, train, evals, events, end, finished };
+  return { cell, state, message, train, evals, events, reweights, end, finished };
 }
 
 /** A record's `used` field: shares in [0, 1] by source; anything else is left out. */

@@ -4,7 +4,7 @@
  * to exactly the weights (and every other metric) of an uninterrupted run.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import type { PlanReweight } from "../../src/plan/types.js";
 import { initialReweight, reweightUpdate } from "../../src/runtime/curriculum/reweight.js";
 import { Rng } from "../../src/runtime/rng.js";
 import { sentences } from "./fixtures.js";
-import { allMetrics, BIN, cellIds, checkpointCount, waitFor } from "./processes.js";
+import { allMetrics, BIN, cellIds, checkpointCount, runDirIn, waitFor } from "./processes.js";
 
 const spec = (over: Partial<PlanReweight> = {}): PlanReweight => ({ rule: "loss", every: 100 as PlanReweight["every"], rate: 1, floor: 0.01, on: "heldout", against: "initial", samples: 16, ...over });
 
@@ -112,6 +112,15 @@ describe("a reweighted run", () => {
     }
     expect(updates.at(-1)!.weights["noise"]!).toBeGreaterThan(0.7);
     expect(updates.at(-1)!.weights["pattern"]!).toBeGreaterThanOrEqual(0.05);
+
+    // The report shows the weights: a table of declared -> final, and the plot.
+    const report = spawnSync("node", [BIN, "report", join(dir, "whole", "tiny")], { cwd: dir, encoding: "utf8" });
+    expect(report.status, report.stderr).toBe(0);
+    const md = readFileSync(join(runDirIn(join(dir, "whole")), "report.md"), "utf8");
+    const final = updates.at(-1)!.weights;
+    expect(md).toContain("## Mixture reweighting");
+    expect(md).toContain(`| 50.0% → ${(100 * final["noise"]!).toFixed(1)}% | 50.0% → ${(100 * final["pattern"]!).toFixed(1)}% |`);
+    expect(readFileSync(join(runDirIn(join(dir, "whole")), "report.html"), "utf8")).toContain('id="plot-reweight"');
 
     // Killed once the first checkpoint is on disk, mid-cell, then run again: identical metrics.
     const runs = join(dir, "killed");

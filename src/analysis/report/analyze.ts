@@ -17,6 +17,7 @@ import { stageTable, type StageTable } from "./stages.js";
 import { formatNumber } from "./svg.js";
 import { taskAccuracy, type TaskAccuracy } from "./tasks.js";
 import { usageTable, type UsageTable } from "./usage.js";
+import { reweightTable, type ReweightTable } from "./reweight.js";
 
 export const ANALYSIS_FORMAT = "cgx-analysis";
 export const ANALYSIS_VERSION = 1;
@@ -79,6 +80,8 @@ export interface Analysis {
   readonly tasks: TaskAccuracy;
   /** How much of each source the cells used, and where their timelines moved on data used. */
   readonly data_used: UsageTable;
+  /** Mixture weights moved by `reweight by loss(...)` (no rows when no stage reweights). */
+  readonly reweighting: ReweightTable;
   /** Growth, pruning and other events recorded in metrics.jsonl. */
   readonly events: readonly { readonly cell: string; readonly step: number | null; readonly tokens: number | null; readonly name: string; readonly detail: string }[];
   readonly notes: readonly string[];
@@ -235,6 +238,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
     advice,
     tasks: taskAccuracy(run),
     data_used: usageTable(run),
+    reweighting: reweightTable(run),
     events: run.cells.flatMap((c) =>
       c.events.map((e) => ({ cell: c.cell.label, step: e.step, tokens: e.tokens ?? (e.step !== null ? e.step * c.cell.budget.tokens_per_step : null), name: e.name, detail: e.detail })),
     ),

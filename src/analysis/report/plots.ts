@@ -9,6 +9,7 @@ import { optimalPlots } from "./optimal-plots.js";
 import type { Crossover } from "./progression.js";
 import type { TaskSizeRow } from "./tasks.js";
 import { usagePlot } from "./usage.js";
+import { reweightPlot } from "./reweight.js";
 import { color, formatNumber, plotId, type Marker, type PlotSpec, type Series } from "./svg.js";
 
 export { plotId };
@@ -435,5 +436,6 @@ export function reportPlots(run: RunData, a: Analysis): PlotSpec[] {
     pacingPlot(run),
     // Runs made before cgx recorded usage have nothing to plot.
     ...(a.data_used.rows.length ? [usagePlot(run, a.data_used)] : []),
+    ...(a.reweighting.rows.length ? [reweightPlot(run, a.reweighting)] : []),
   ];
 }

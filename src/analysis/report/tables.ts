@@ -7,6 +7,7 @@ import type { FitAnalysis, FitGroup } from "./fits.js";
 import { DASH, fmt, fmtEstimate, fmtInterval, fmtRatio, fmtSig, fmtSigned, type Section, type Table } from "./format.js";
 import { optimalSection } from "./optimal-tables.js";
 import { usageSection } from "./usage-tables.js";
+import { reweightSection } from "./reweight.js";
 import { formatNumber } from "./svg.js";
 
 function param(v: number, iv: Interval | null): string {
@@ -329,6 +330,7 @@ export function sections(a: Analysis): Section[] {
     plots: ["plot-progression"],
   });
   if (a.data_used.rows.length) out.push(usageSection(a));
+  if (a.reweighting.rows.length) out.push(reweightSection(a.reweighting));
   out.push({
     id: "training",
     title: "Training",
