@@ -5,6 +5,9 @@ import { mkdirSync, readFileSync } from "node:fs";
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", shell: false });
 const build = run("npx", ["tsc", "-p", "tsconfig.json"]);
 if (build.status !== 0) process.exit(build.status ?? 2);
+// The row kernels compiled for this machine (test/runtime/native-rows.test.ts needs them).
+const native = run("bash", ["scripts/build-native.sh"]);
+if (native.status !== 0) process.exit(native.status ?? 2);
 mkdirSync(".cache", { recursive: true });
 const report = ".cache/vitest-report.json";
 const tests = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${report}`, ...process.argv.slice(2)]);

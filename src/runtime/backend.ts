@@ -3,12 +3,15 @@
  * wasm, then the pure-JS cpu backend. The native packages are optional dependencies whose install
  * downloads libtensorflow; they are loaded lazily, and `cgx doctor` says why one did not load.
  *
- * On wasm the matmul kernels run on OpenBLAS where it is installed (kernels "openblas"), else on
- * the backend's own (kernels "builtin"). Numbers differ between the two in the last bits, so a run
- * directory records both the backend and its kernels.
+ * On wasm the matmul kernels run on OpenBLAS where it is installed, with cgx's row kernels
+ * (LayerNorm, GELU, softmax, cross-entropy, AdamW) compiled for the machine where set-up could build
+ * them (kernels "native") or in JavaScript (kernels "openblas"); without OpenBLAS on the backend's
+ * own (kernels "builtin"). Numbers differ between the paths in the last bits, so a run directory
+ * records both the backend and its kernels.
  */
 import { createRequire } from "node:module";
 import type * as TF from "@tensorflow/tfjs";
+import { probeNativeRows } from "./model/kernels/native.js";
 import { probeOpenBlas } from "./model/kernels/openblas.js";
 import { setWasmBlasKernels } from "./model/kernels/wasm-blas.js";
 
@@ -16,11 +19,14 @@ export type Tf = typeof TF;
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
 
-/** Which matmul kernels a backend runs: OpenBLAS (wasm only), its own, or libtensorflow's. */
-export type KernelsName = "openblas" | "builtin" | "libtensorflow";
-/** What a user may ask for: `auto` takes OpenBLAS on wasm where it loads. */
-export type KernelsChoice = "auto" | "openblas" | "builtin";
-export const KERNEL_CHOICES: readonly KernelsChoice[] = ["auto", "openblas", "builtin"];
+/**
+ * Which kernels a backend runs: OpenBLAS with compiled row kernels or with JavaScript ones (wasm
+ * only), the backend's own, or libtensorflow's.
+ */
+export type KernelsName = "native" | "openblas" | "builtin" | "libtensorflow";
+/** What a user may ask for: `auto` takes the fastest that loads on wasm (native, then openblas). */
+export type KernelsChoice = "auto" | "native" | "openblas" | "builtin";
+export const KERNEL_CHOICES: readonly KernelsChoice[] = ["auto", "native", "openblas", "builtin"];
 
 export interface LoadedBackend {
   readonly name: BackendName;
@@ -85,7 +91,7 @@ async function loadJs(name: "wasm" | "cpu", kernels: KernelsChoice): Promise<Loa
   await tf.ready();
   const base = { name, tf, version: tf.version.tfjs };
   if (name === "cpu") {
-    if (kernels === "openblas") throw new BackendError("OpenBLAS kernels are used on the wasm backend only; use --backend wasm");
+    if (kernels === "openblas" || kernels === "native") throw new BackendError(`${kernels} kernels are used on the wasm backend only; use --backend wasm`);
     return { ...base, kernels: "builtin", kernelsDetail: "the cpu backend's JavaScript kernels" };
   }
   if (kernels === "builtin") {
@@ -94,12 +100,19 @@ async function loadJs(name: "wasm" | "cpu", kernels: KernelsChoice): Promise<Loa
   }
   const blas = probeOpenBlas();
   if (!blas.ok) {
-    if (kernels === "openblas") throw new BackendError(`OpenBLAS kernels were asked for, but ${blas.reason}`);
+    if (kernels === "openblas" || kernels === "native") throw new BackendError(`${kernels} kernels were asked for, but ${blas.reason}`);
     setWasmBlasKernels(tf, null);
     return { ...base, kernels: "builtin", kernelsDetail: `the wasm backend's own kernels: ${blas.reason}` };
   }
+  const gemm = `OpenBLAS from ${blas.blas.library}, 1 thread (${blas.blas.config.trim()})`;
+  const native = kernels === "openblas" ? null : probeNativeRows();
+  if (native?.ok) {
+    setWasmBlasKernels(tf, blas.blas, native.rows);
+    return { ...base, kernels: "native", kernelsDetail: `${gemm}; row kernels compiled for this machine (${native.library})` };
+  }
+  if (kernels === "native") throw new BackendError(`native kernels were asked for, but ${native!.reason}`);
   setWasmBlasKernels(tf, blas.blas);
-  return { ...base, kernels: "openblas", kernelsDetail: `OpenBLAS from ${blas.blas.library}, 1 thread (${blas.blas.config.trim()})` };
+  return { ...base, kernels: "openblas", kernelsDetail: `${gemm}; row kernels in JavaScript${native ? `: ${native.reason}` : " (asked for)"}` };
 }
 
 /** The backend this process loaded last: tfjs has one active backend per process, and this is it. */
@@ -139,7 +152,7 @@ export async function pickBackend(forced?: string, kernels: KernelsChoice = kern
   const reasons: string[] = [];
   for (const name of BACKEND_ORDER) {
     // Asking for OpenBLAS means wasm: the native backends have their own kernels.
-    if (kernels === "openblas" && name !== "wasm") continue;
+    if ((kernels === "openblas" || kernels === "native") && name !== "wasm") continue;
     try {
       const b = await loadBackend(name, kernels);
       return reasons.length ? { ...b, passedOver: reasons } : b;

@@ -17,7 +17,7 @@ describe("cgx run", () => {
     writeFileSync(join(dir, "exp.cgx"), readFileSync(join(dir, "exp.cgx"), "utf8").replace("seeds 1", "seeds 2"));
     const one = cgx(dir, "run", "exp.cgx", "--runs", "one", "--jobs", "1");
     expect(one.status, one.stderr).toBe(0);
-    expect(one.stderr).toContain("openblas kernels");
+    expect(one.stderr).toContain("native kernels");
     expect(one.stderr).not.toContain("jobs");
     // The run ends with its report, as `cgx report` writes it.
     const runDir = join(dir, "one", "tiny", readdirSync(join(dir, "one", "tiny"))[0]!);
@@ -72,14 +72,17 @@ describe("cgx run", () => {
     for (const l of lines.filter((x) => x.trim().startsWith("no"))) expect(l.trim().split(/\s+/).length).toBeGreaterThan(3);
     const first = lines.find((l) => l.trim().startsWith("ok"))!.trim().split(/\s+/)[1];
     expect(r.stdout).toContain(`default backend: ${first}`);
-    // The project's set-up installs OpenBLAS, so the fast kernels are the active ones here.
-    expect(r.stdout).toMatch(/matmul kernels: openblas: OpenBLAS from \S+, 1 thread/);
-    expect(r.stdout).toContain("active kernels: openblas");
+    // The project's set-up installs OpenBLAS and compiles the row kernels, so the fastest path is active here.
+    expect(r.stdout).toMatch(/matmul kernels: native: OpenBLAS from \S+, 1 thread .*; row kernels compiled for this machine/);
+    expect(r.stdout).toContain("active kernels: native");
+    const js = cgxWith({ CGX_KERNELS: "openblas" }, ROOT, "doctor");
+    expect(js.stdout).toContain("row kernels in JavaScript (asked for)");
+    expect(js.stdout).toContain("active kernels: openblas");
     const fallback = cgxWith({ CGX_KERNELS: "builtin" }, ROOT, "doctor");
     expect(fallback.stdout).toContain("active kernels: builtin");
     const bad = cgxWith({ CGX_KERNELS: "bogus" }, ROOT, "doctor");
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("error: CGX_KERNELS is `bogus`; use one of auto, openblas, builtin");
+    expect(bad.stderr).toContain("error: CGX_KERNELS is `bogus`; use one of auto, native, openblas, builtin");
     expect(bad.stderr).not.toContain("internal error");
   });
 });

@@ -88,9 +88,11 @@ describe("the model against an independent PyTorch reference", () => {
     expect(fixture.inputs.every((row) => row.length === cfg.length)).toBe(true);
   });
 
-  // Every formulation the runtime can pick: OpenBLAS kernels (fused attention, transposed GEMMs),
-  // the wasm backend's own kernels, and the cpu backend with either embedding gradient.
+  // Every formulation the runtime can pick: OpenBLAS kernels (fused attention, transposed GEMMs)
+  // with the row kernels compiled or in JavaScript, the wasm backend's own kernels, and the cpu
+  // backend with either embedding gradient.
   const cases: [BackendName, KernelsChoice, boolean][] = [
+    ["wasm", "native", true],
     ["wasm", "openblas", true],
     ["wasm", "builtin", true],
     ["cpu", "builtin", true],
@@ -102,7 +104,7 @@ describe("the model against an independent PyTorch reference", () => {
       expect(b.kernels).toBe(kernels);
       const { tf } = b;
       const style = { ...opStyleFor(tf), jsEmbeddingGrad: oneHot };
-      expect(style.fusedKernels).toBe(kernels === "openblas");
+      expect(style.fusedKernels).toBe(kernels === "openblas" || kernels === "native");
       const model = new Gpt(tf, shape, fixtureParams(), style);
       const inputs = tf.tensor2d(fixture.inputs, [cfg.batch, cfg.length], "int32");
       const targets = tf.tensor1d(fixture.targets.flat(), "int32");

@@ -8,12 +8,13 @@
  *   forward   O = P·V
  *   backward  dP = dO·Vᵀ,  dV = Pᵀ·dO,  dS = P ⊙ (dP − rowsum(P ⊙ dP)),  dQ = dS·K/√hd,  dK = dSᵀ·Q/√hd
  *
- * Softmax and its gradient are plain loops over the lower triangle (the upper one is exactly 0,
- * as with an additive mask of -1e9). Without OpenBLAS the model uses tfjs ops instead (model.ts).
+ * Softmax and its gradient are loops over the lower triangle (the upper one is exactly 0, as with
+ * an additive mask of -1e9), in JavaScript or compiled (rows.ts). Without OpenBLAS the model uses tfjs ops instead (model.ts).
  */
 import type * as TF from "@tensorflow/tfjs";
 import type { Blas } from "./openblas.js";
 import { heapView, type KernelArgs, type KernelFunc } from "./heap.js";
+import type { RowKernels } from "./rows.js";
 
 export const ATTENTION = "CgxCausalAttention";
 export const ATTENTION_GRAD = "CgxCausalAttentionGrad";
@@ -37,7 +38,7 @@ function dims(args: KernelArgs, qkv: TF.TensorInfo): Dims {
   return { B, T, H, d, hd, scale: 1 / Math.sqrt(hd) };
 }
 
-function forward(blas: Blas): KernelFunc {
+function forward(blas: Blas, rows: RowKernels): KernelFunc {
   return (args) => {
     const qkv = args.inputs.qkv!;
     const { B, T, H, d, hd, scale } = dims(args, qkv);
@@ -52,20 +53,7 @@ function forward(blas: Blas): KernelFunc {
       for (let h = 0; h < H; h++) {
         const P = p.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
         blas.sgemm(false, true, T, T, hd, scale, x.subarray(base + h * hd), d3, x.subarray(base + d + h * hd), d3, 0, P, T);
-        for (let i = 0; i < T; i++) {
-          const row = i * T;
-          let max = -Infinity;
-          for (let j = 0; j <= i; j++) if (P[row + j]! > max) max = P[row + j]!;
-          let sum = 0;
-          for (let j = 0; j <= i; j++) {
-            const e = Math.exp(P[row + j]! - max);
-            P[row + j] = e;
-            sum += e;
-          }
-          const inv = 1 / sum;
-          for (let j = 0; j <= i; j++) P[row + j]! *= inv;
-          for (let j = i + 1; j < T; j++) P[row + j] = 0;
-        }
+        rows.causalSoftmax(P, T);
         blas.sgemm(false, false, T, hd, T, 1, P, T, x.subarray(base + 2 * d + h * hd), d3, 0, o.subarray(b * T * d + h * hd), d);
       }
     }
@@ -73,7 +61,7 @@ function forward(blas: Blas): KernelFunc {
   };
 }
 
-function backward(blas: Blas): KernelFunc {
+function backward(blas: Blas, rows: RowKernels): KernelFunc {
   let scratch = new Float32Array(0);
   return (args) => {
     const qkv = args.inputs.qkv!;
@@ -96,13 +84,7 @@ function backward(blas: Blas): KernelFunc {
         const V = x.subarray(base + 2 * d + h * hd);
         blas.sgemm(false, true, T, T, hd, 1, dO, d, V, d3, 0, dS, T);
         blas.sgemm(true, false, T, hd, T, 1, P, T, dO, d, 0, g.subarray(base + 2 * d + h * hd), d3);
-        for (let i = 0; i < T; i++) {
-          const row = i * T;
-          let dot = 0;
-          for (let j = 0; j <= i; j++) dot += P[row + j]! * dS[row + j]!;
-          for (let j = 0; j <= i; j++) dS[row + j] = P[row + j]! * (dS[row + j]! - dot);
-          for (let j = i + 1; j < T; j++) dS[row + j] = 0;
-        }
+        rows.causalSoftmaxGrad(P, dS, T);
         blas.sgemm(false, false, T, hd, T, scale, dS, T, K, d3, 0, g.subarray(base + h * hd), d3);
         blas.sgemm(true, false, T, hd, T, scale, dS, T, Q, d3, 0, g.subarray(base + d + h * hd), d3);
       }
@@ -111,4 +93,4 @@ function backward(blas: Blas): KernelFunc {
   };
 }
 
-export const ATTENTION_KERNELS: Record<string, (blas: Blas) => KernelFunc> = { [ATTENTION]: forward, [ATTENTION_GRAD]: backward };
+export const ATTENTION_KERNELS: Record<string, (blas: Blas, rows: RowKernels) => KernelFunc> = { [ATTENTION]: forward, [ATTENTION_GRAD]: backward };

@@ -2,11 +2,13 @@
  * The row-wise parts of a training step as single wasm kernels: LayerNorm, cross-entropy (and the
  * distillation loss), the embedding lookup and the AdamW update, each forward and backward in one pass over the wasm heap. With matmuls on OpenBLAS, these ops (a dozen small tfjs kernels each, every
  * one a dispatch and a pass over memory) took most of what was left of a step. Sums accumulate in
- * float64; the maths is the same as the tfjs formulation in ops.ts and optimizer.ts. GELU is split:
- * its sigmoid stays on the wasm backend's vectorised kernel (a JS loop over Math.exp is ~5x
- * slower), the polynomial around it and the whole backward pass are one JS pass each.
+ * float64; the maths is the same as the tfjs formulation in ops.ts and optimizer.ts. The loops run
+ * in JavaScript or compiled for the machine (rows.ts, native.ts). GELU is split: its sigmoid stays
+ * on the wasm backend's vectorised kernel, the polynomial around it and the whole backward pass
+ * are one pass each.
  */
 import { heapView, heapViewInt32, type KernelFunc } from "./heap.js";
+import type { RowKernels } from "./rows.js";
 
 export const LAYER_NORM = "CgxLayerNorm";
 export const LAYER_NORM_GRAD = "CgxLayerNormGrad";
@@ -19,134 +21,48 @@ export const GELU_GRAD = "CgxGeluGrad";
 export const ADAMW = "CgxAdamW";
 export const SUM_SQUARES = "CgxSumSquares";
 
-const EPS = 1e-5;
-
 /** x [N,C], gamma [C], beta [C] -> y [N,C], xhat [N,C], rstd [N]. */
-const layerNorm: KernelFunc = ({ inputs, backend }) => {
+const layerNorm = (rows: RowKernels): KernelFunc => ({ inputs, backend }) => {
   const [N, C] = inputs.x!.shape as [number, number];
   const y = backend.makeOutput([N, C], "float32");
   const xh = backend.makeOutput([N, C], "float32");
   const rs = backend.makeOutput([N], "float32");
-  const x = heapView(backend, inputs.x!);
-  const g = heapView(backend, inputs.gamma!);
-  const b = heapView(backend, inputs.beta!);
-  const vy = heapView(backend, y);
-  const vh = heapView(backend, xh);
-  const vr = heapView(backend, rs);
-  for (let i = 0; i < N; i++) {
-    const o = i * C;
-    let mean = 0;
-    for (let j = 0; j < C; j++) mean += x[o + j]!;
-    mean /= C;
-    let v = 0;
-    for (let j = 0; j < C; j++) {
-      const c = x[o + j]! - mean;
-      v += c * c;
-    }
-    const r = 1 / Math.sqrt(v / C + EPS);
-    vr[i] = r;
-    for (let j = 0; j < C; j++) {
-      const h = (x[o + j]! - mean) * r;
-      vh[o + j] = h;
-      vy[o + j] = h * g[j]! + b[j]!;
-    }
-  }
+  rows.layerNorm(heapView(backend, inputs.x!), heapView(backend, inputs.gamma!), heapView(backend, inputs.beta!), heapView(backend, y), heapView(backend, xh), heapView(backend, rs), N, C);
   return [y, xh, rs];
 };
 
 /** dy [N,C], xhat [N,C], rstd [N], gamma [C] -> dx [N,C], dgamma [C], dbeta [C]. */
-const layerNormGrad: KernelFunc = ({ inputs, backend }) => {
+const layerNormGrad = (rows: RowKernels): KernelFunc => ({ inputs, backend }) => {
   const [N, C] = inputs.dy!.shape as [number, number];
   const dx = backend.makeOutput([N, C], "float32");
   const dg = backend.makeOutput([C], "float32");
   const db = backend.makeOutput([C], "float32");
-  const dy = heapView(backend, inputs.dy!);
-  const xh = heapView(backend, inputs.xhat!);
-  const rs = heapView(backend, inputs.rstd!);
-  const g = heapView(backend, inputs.gamma!);
-  const vdx = heapView(backend, dx);
-  const sg = new Float64Array(C);
-  const sb = new Float64Array(C);
-  for (let i = 0; i < N; i++) {
-    const o = i * C;
-    let m1 = 0;
-    let m2 = 0;
-    for (let j = 0; j < C; j++) {
-      const d = dy[o + j]!;
-      const h = xh[o + j]!;
-      const dh = d * g[j]!;
-      m1 += dh;
-      m2 += dh * h;
-      sg[j]! += d * h;
-      sb[j]! += d;
-    }
-    m1 /= C;
-    m2 /= C;
-    const r = rs[i]!;
-    for (let j = 0; j < C; j++) vdx[o + j] = (dy[o + j]! * g[j]! - m1 - xh[o + j]! * m2) * r;
-  }
-  heapView(backend, dg).set(sg);
-  heapView(backend, db).set(sb);
+  const v = (t: Parameters<typeof heapView>[1]) => heapView(backend, t);
+  rows.layerNormGrad(v(inputs.dy!), v(inputs.xhat!), v(inputs.rstd!), v(inputs.gamma!), v(dx), v(dg), v(db), N, C);
   return [dx, dg, db];
 };
 
-/** GELU (tanh form) as x·sigmoid(A·(x + B·x³)). */
-const GELU_A = 1.5957691216057308;
-const GELU_B = 0.044715;
-
-/** x -> A·(x + B·x³), the argument of GELU's sigmoid. */
-const geluArg: KernelFunc = ({ inputs, backend }) => {
+/** x -> A·(x + B·x³), the argument of GELU's sigmoid (GELU, tanh form, is x·sigmoid(A·(x + B·x³))). */
+const geluArg = (rows: RowKernels): KernelFunc => ({ inputs, backend }) => {
   const out = backend.makeOutput([...inputs.x!.shape], "float32");
-  const x = heapView(backend, inputs.x!);
-  const u = heapView(backend, out);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    u[i] = GELU_A * (v + GELU_B * v * v * v);
-  }
+  rows.geluArg(heapView(backend, inputs.x!), heapView(backend, out));
   return out;
 };
 
 /** dy, x, s = sigmoid(A·(x + B·x³)) -> dx = dy·(s + x·s·(1−s)·A·(1 + 3B·x²)). */
-const geluGrad: KernelFunc = ({ inputs, backend }) => {
+const geluGrad = (rows: RowKernels): KernelFunc => ({ inputs, backend }) => {
   const out = backend.makeOutput([...inputs.x!.shape], "float32");
-  const x = heapView(backend, inputs.x!);
-  const s = heapView(backend, inputs.s!);
-  const dy = heapView(backend, inputs.dy!);
-  const dx = heapView(backend, out);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    const si = s[i]!;
-    dx[i] = dy[i]! * (si + v * si * (1 - si) * GELU_A * (1 + 3 * GELU_B * v * v));
-  }
+  rows.geluGrad(heapView(backend, inputs.dy!), heapView(backend, inputs.x!), heapView(backend, inputs.s!), heapView(backend, out));
   return out;
 };
 
 /** logits [N,V], targets int32 [N] -> mean loss [], and its gradient [N,V] (kept for the backward pass). */
-const crossEntropy: KernelFunc = ({ inputs, backend }) => {
+const crossEntropy = (rows: RowKernels): KernelFunc => ({ inputs, backend }) => {
   const [N, V] = inputs.logits!.shape as [number, number];
   const loss = backend.makeOutput([], "float32");
   const grad = backend.makeOutput([N, V], "float32");
-  const l = heapView(backend, inputs.logits!);
-  const t = heapViewInt32(backend, inputs.targets!);
-  const gr = heapView(backend, grad);
-  let total = 0;
-  for (let i = 0; i < N; i++) {
-    const o = i * V;
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) if (l[o + j]! > max) max = l[o + j]!;
-    let sum = 0;
-    for (let j = 0; j < V; j++) {
-      const e = Math.exp(l[o + j]! - max);
-      gr[o + j] = e;
-      sum += e;
-    }
-    const target = t[i]!;
-    total += max + Math.log(sum) - l[o + target]!;
-    const scale = 1 / (sum * N);
-    for (let j = 0; j < V; j++) gr[o + j]! *= scale;
-    gr[o + target]! -= 1 / N;
-  }
-  heapView(backend, loss)[0] = total / N;
+  const mean = rows.crossEntropy(heapView(backend, inputs.logits!), heapViewInt32(backend, inputs.targets!), heapView(backend, grad), N, V);
+  heapView(backend, loss)[0] = mean;
   return [loss, grad];
 };
 
@@ -274,61 +190,45 @@ const embedGrad: KernelFunc = ({ inputs, backend, attrs }) => {
  * One AdamW step of one parameter: w, g, m, v (and an optional pruning mask) -> w', m', v'.
  * attrs: lr, beta1, beta2, eps, weight decay, bias corrections bc1/bc2, gradient scale (clipping).
  */
-const adamw: KernelFunc = ({ inputs, backend, attrs }) => {
+const adamw = (rows: RowKernels): KernelFunc => ({ inputs, backend, attrs }) => {
   const shape = [...inputs.w!.shape];
   const w1 = backend.makeOutput(shape, "float32");
   const m1 = backend.makeOutput(shape, "float32");
   const v1 = backend.makeOutput(shape, "float32");
-  const w = heapView(backend, inputs.w!);
-  const g = heapView(backend, inputs.g!);
-  const m = heapView(backend, inputs.m!);
-  const v = heapView(backend, inputs.v!);
-  const mask = inputs.mask ? heapView(backend, inputs.mask) : null;
-  const ow = heapView(backend, w1);
-  const om = heapView(backend, m1);
-  const ov = heapView(backend, v1);
-  const lr = Number(attrs.lr);
-  const b1 = Number(attrs.beta1);
-  const b2 = Number(attrs.beta2);
-  const eps = Number(attrs.eps);
-  const wd = Number(attrs.weightDecay);
-  const bc1 = Number(attrs.bc1);
-  const bc2 = Number(attrs.bc2);
-  const scale = Number(attrs.scale);
-  for (let i = 0; i < w.length; i++) {
-    const gi = g[i]! * scale;
-    const mi = b1 * m[i]! + (1 - b1) * gi;
-    const vi = b2 * v[i]! + (1 - b2) * gi * gi;
-    om[i] = mi;
-    ov[i] = vi;
-    const wi = w[i]!;
-    const next = wi - lr * ((mi / bc1) / (Math.sqrt(vi / bc2) + eps) + wd * wi);
-    ow[i] = mask ? next * mask[i]! : next;
-  }
+  const v = (t: Parameters<typeof heapView>[1]) => heapView(backend, t);
+  const h = {
+    lr: Number(attrs.lr),
+    beta1: Number(attrs.beta1),
+    beta2: Number(attrs.beta2),
+    eps: Number(attrs.eps),
+    weightDecay: Number(attrs.weightDecay),
+    bc1: Number(attrs.bc1),
+    bc2: Number(attrs.bc2),
+    scale: Number(attrs.scale),
+  };
+  rows.adamw(v(inputs.w!), v(inputs.g!), v(inputs.m!), v(inputs.v!), inputs.mask ? v(inputs.mask) : null, v(w1), v(m1), v(v1), h);
   return [w1, m1, v1];
 };
 
 /** Any number of tensors -> the sum of the squares of all their elements [] (the global gradient norm²). */
-const sumSquares: KernelFunc = ({ inputs, backend }) => {
+const sumSquares = (rows: RowKernels): KernelFunc => ({ inputs, backend }) => {
   const out = backend.makeOutput([], "float32");
   let s = 0;
-  for (const t of Object.values(inputs)) {
-    const x = heapView(backend, t!);
-    for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
-  }
+  for (const t of Object.values(inputs)) s = rows.sumSquares(heapView(backend, t!), s);
   heapView(backend, out)[0] = s;
   return out;
 };
 
-export const FUSED_KERNELS: Record<string, () => KernelFunc> = {
-  [LAYER_NORM]: () => layerNorm,
-  [LAYER_NORM_GRAD]: () => layerNormGrad,
-  [CROSS_ENTROPY]: () => crossEntropy,
+/** Each kernel, made for the loops it runs (JavaScript or compiled: rows.ts). */
+export const FUSED_KERNELS: Record<string, (rows: RowKernels) => KernelFunc> = {
+  [LAYER_NORM]: layerNorm,
+  [LAYER_NORM_GRAD]: layerNormGrad,
+  [CROSS_ENTROPY]: crossEntropy,
   [DISTILLATION]: () => distillation,
   [EMBED]: () => embed,
   [EMBED_GRAD]: () => embedGrad,
-  [GELU_ARG]: () => geluArg,
-  [GELU_GRAD]: () => geluGrad,
-  [ADAMW]: () => adamw,
-  [SUM_SQUARES]: () => sumSquares,
+  [GELU_ARG]: geluArg,
+  [GELU_GRAD]: geluGrad,
+  [ADAMW]: adamw,
+  [SUM_SQUARES]: sumSquares,
 };

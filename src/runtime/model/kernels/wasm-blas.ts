@@ -12,6 +12,7 @@ import type { Blas } from "./openblas.js";
 import { ATTENTION_KERNELS } from "./attention.js";
 import { FUSED_KERNELS } from "./fused.js";
 import { heapView, sizeOf, type KernelFunc, type WasmBackend } from "./heap.js";
+import { JS_ROWS, type RowKernels } from "./rows.js";
 
 interface Geometry {
   readonly batch: number;
@@ -156,13 +157,17 @@ export function wasmBlasActive(tf: Tf): boolean {
 const originals = new WeakMap<object, Map<string, KernelFunc>>();
 const REPLACED: Record<string, (blas: Blas, fallback: KernelFunc) => KernelFunc> = { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Identity: sharedIdentity };
 /** Kernels of cgx's own that exist only while OpenBLAS is active (ops.ts calls them by name). */
-const ADDED: Record<string, (blas: Blas) => KernelFunc> = { ...ATTENTION_KERNELS, ...FUSED_KERNELS };
+const ADDED: Record<string, (blas: Blas, rows: RowKernels) => KernelFunc> = {
+  ...ATTENTION_KERNELS,
+  ...Object.fromEntries(Object.entries(FUSED_KERNELS).map(([name, make]) => [name, (_blas: Blas, rows: RowKernels) => make(rows)])),
+};
 
 /**
  * Makes the wasm backend of this tfjs instance use OpenBLAS for its matmuls (`blas` given) or its
- * own kernels again (`null`). Idempotent; the choice holds for every later op in the process.
+ * own kernels again (`null`), with cgx's row kernels running `rows` (JavaScript unless given).
+ * Idempotent; the choice holds for every later op in the process.
  */
-export function setWasmBlasKernels(tf: Tf, blas: Blas | null): void {
+export function setWasmBlasKernels(tf: Tf, blas: Blas | null, rows: RowKernels = JS_ROWS): void {
   const engine = tf.engine() as unknown as object;
   let saved = originals.get(engine);
   if (!saved) {
@@ -181,7 +186,7 @@ export function setWasmBlasKernels(tf: Tf, blas: Blas | null): void {
   }
   for (const [name, make] of Object.entries(ADDED)) {
     if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
-    if (blas) tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: make(blas) as unknown as TF.KernelFunc });
+    if (blas) tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: make(blas, rows) as unknown as TF.KernelFunc });
   }
   if (blas) active.add(engine);
   else active.delete(engine);
