@@ -16,6 +16,7 @@ import { type Progression, type ProgressionSpec, runProgression } from "./progre
 import { stageTable, type StageTable } from "./stages.js";
 import { formatNumber } from "./svg.js";
 import { taskAccuracy, type TaskAccuracy } from "./tasks.js";
+import { benchmarkAccuracy, type BenchmarkAccuracy } from "./benchmarks.js";
 import { usageTable, type UsageTable } from "./usage.js";
 
 export const ANALYSIS_FORMAT = "cgx-analysis";
@@ -77,6 +78,8 @@ export interface Analysis {
   readonly advice: Advice | null;
   /** Final task accuracy per task, setting and size (and per difficulty level). */
   readonly tasks: TaskAccuracy;
+  /** Final multiple-choice accuracy per benchmark and cell, with Wilson intervals and the chance level. */
+  readonly benchmarks: BenchmarkAccuracy;
   /** How much of each source the cells used, and where their timelines moved on data used. */
   readonly data_used: UsageTable;
   /** Growth, pruning and other events recorded in metrics.jsonl. */
@@ -234,6 +237,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
     optimal,
     advice,
     tasks: taskAccuracy(run),
+    benchmarks: benchmarkAccuracy(run),
     data_used: usageTable(run),
     events: run.cells.flatMap((c) =>
       c.events.map((e) => ({ cell: c.cell.label, step: e.step, tokens: e.tokens ?? (e.step !== null ? e.step * c.cell.budget.tokens_per_step : null), name: e.name, detail: e.detail })),
