@@ -159,7 +159,7 @@ function benchmarkSection(b: BenchmarkAccuracy): Section {
       ? [
           {
             headers: ["benchmark", ...(settings ? ["setting"] : []), "cell", "size", "params", "items", "chance", "acc", "acc_norm", "acc_tok", "vs chance"],
-            right: Array.from({ length: 6 }, (_, i) => first + 2 + i),
+            right: Array.from({ length: 7 }, (_, i) => first + 1 + i),
             rows: b.rows.map((r) => [r.benchmark, ...(settings ? [r.context] : []), r.cell, r.size, formatNumber(r.params), String(r.n), fmt(r.chance), p(r.accuracy), p(r.acc_norm), p(r.acc_tok), r.versus_chance]),
           },
         ]
