@@ -210,6 +210,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
     const lines = readFileSync(metricsPath, "utf8").split("\n");
     let bad = 0;
     let badTasks = 0;
+    let badBenchmarks = 0;
     const tps = cell.budget.tokens_per_step;
     for (const line of lines) {
       if (!line.trim()) continue;
@@ -264,7 +265,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
           const tasks = readTasks(r["tasks"]);
           if (tasks.bad) badTasks += tasks.bad;
           const benchmarks = readBenchmarks(r["benchmarks"]);
-          if (benchmarks.bad) badTasks += benchmarks.bad;
+          if (benchmarks.bad) badBenchmarks += benchmarks.bad;
           evals.push({
             kind: "eval",
             step,
@@ -299,7 +300,8 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
       }
     }
     if (bad) notes.push(`${cell.label}: skipped ${bad} unreadable line${bad === 1 ? "" : "s"} of metrics.jsonl`);
-    if (badTasks) notes.push(`${cell.label}: skipped ${badTasks} malformed task or benchmark result${badTasks === 1 ? "" : "s"} in eval records (an accuracy must lie in [0, 1] with a count of items > 0)`);
+    if (badTasks) notes.push(`${cell.label}: skipped ${badTasks} malformed task result${badTasks === 1 ? "" : "s"} in eval records (an accuracy must lie in [0, 1] with a count of items > 0)`);
+    if (badBenchmarks) notes.push(`${cell.label}: skipped ${badBenchmarks} malformed benchmark result${badBenchmarks === 1 ? "" : "s"} in eval records (each accuracy, acc_norm, acc_tok and chance must lie in [0, 1] with a count of items > 0)`);
   }
   if (message === null && end?.message) message = end.message;
   const finalEval = evals.at(-1);
