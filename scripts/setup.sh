@@ -26,9 +26,11 @@ fi
 # System packages, installed only when missing. libopenblas0-pthread: the BLAS that cgx's wasm
 # kernels call for every matmul (without it cgx still trains, ~4x slower, and says so). gcc and
 # libc6-dev: to compile cgx's row kernels for this machine at build (without them cgx runs the same
-# kernels in JavaScript, 1.3-1.7x slower per step, and says so).
+# kernels in JavaScript, 1.3-1.7x slower per step, and says so). For the tests only: chromium (the
+# report test), redis-server (the queue tests), python3-torch and python3-numpy (the independent
+# reference model that checks exported weights and benchmark scores).
 apt_packages=(libopenblas0-pthread gcc libc6-dev)
-if [ "$tests" -eq 1 ]; then apt_packages+=(chromium redis-server); fi
+if [ "$tests" -eq 1 ]; then apt_packages+=(chromium redis-server python3-torch python3-numpy); fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

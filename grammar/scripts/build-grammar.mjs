@@ -20,7 +20,7 @@ const statementKeywords = [
   "optimizer", "schedule", "batch", "clip",
   "start", "at", "when", "new_layers", "lr",
   "magnitude", "layers",
-  "loss", "tasks", "samples",
+  "loss", "tasks", "samples", "benchmark",
   "zip", "weight_decay", "warmup",
   "fit", "breaks", "compare", "progression",
 ];

@@ -49,6 +49,20 @@ export interface TaskResult extends LevelResult {
   readonly by_level: Readonly<Record<string, LevelResult>>;
 }
 
+/** A multiple-choice benchmark's scores at an eval (the runtime's `benchmarks` field, src/runtime/eval/choices.ts). */
+export interface BenchmarkResult {
+  readonly accuracy: number;
+  /** Accuracy choosing by log-likelihood per character of the choice (lm-eval's acc_norm). */
+  readonly acc_norm: number;
+  /** Accuracy choosing by log-likelihood per token of the choice. */
+  readonly acc_tok: number;
+  readonly n: number;
+  /** Mean over items of 1 / number of choices. */
+  readonly chance: number;
+  /** sha256 of the file scored. */
+  readonly sha256: string | null;
+}
+
 export interface EvalRecord {
   readonly kind: "eval";
   readonly step: number;
@@ -63,6 +77,8 @@ export interface EvalRecord {
    * otherwise. Absent when the eval scored no task.
    */
   readonly tasks?: Readonly<Record<string, TaskResult>>;
+  /** Multiple-choice scores by benchmark name; absent when the eval scored none. */
+  readonly benchmarks?: Readonly<Record<string, BenchmarkResult>>;
   /** As in a train record: the share of each source used so far. */
   readonly used?: Readonly<Record<string, number>>;
 }
@@ -215,6 +231,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
     const lines = readFileSync(metricsPath, "utf8").split("\n");
     let bad = 0;
     let badTasks = 0;
+    let badBenchmarks = 0;
     const tps = cell.budget.tokens_per_step;
     for (const line of lines) {
       if (!line.trim()) continue;
@@ -268,6 +285,8 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
           }
           const tasks = readTasks(r["tasks"]);
           if (tasks.bad) badTasks += tasks.bad;
+          const benchmarks = readBenchmarks(r["benchmarks"]);
+          if (benchmarks.bad) badBenchmarks += benchmarks.bad;
           evals.push({
             kind: "eval",
             step,
@@ -278,6 +297,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
             by_source: bySource,
             by_bucket: byBucket,
             ...(tasks.value ? { tasks: tasks.value } : {}),
+            ...(benchmarks.value ? { benchmarks: benchmarks.value } : {}),
             ...usedOf(r["used"]),
           });
           break;
@@ -311,6 +331,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
     }
     if (bad) notes.push(`${cell.label}: skipped ${bad} unreadable line${bad === 1 ? "" : "s"} of metrics.jsonl`);
     if (badTasks) notes.push(`${cell.label}: skipped ${badTasks} malformed task result${badTasks === 1 ? "" : "s"} in eval records (an accuracy must lie in [0, 1] with a count of items > 0)`);
+    if (badBenchmarks) notes.push(`${cell.label}: skipped ${badBenchmarks} malformed benchmark result${badBenchmarks === 1 ? "" : "s"} in eval records (each accuracy, acc_norm, acc_tok and chance must lie in [0, 1] with a count of items > 0)`);
   }
   if (message === null && end?.message) message = end.message;
   const finalEval = evals.at(-1);
@@ -391,6 +412,26 @@ function readTasks(v: unknown): { value: Record<string, TaskResult> | null; bad:
       }
     }
     out[key] = { ...top, by_level };
+  }
+  return { value: Object.keys(out).length ? out : null, bad };
+}
+
+/** The `benchmarks` field of an eval record; malformed entries are counted and left out. */
+function readBenchmarks(v: unknown): { value: Record<string, BenchmarkResult> | null; bad: number } {
+  if (v === undefined || v === null) return { value: null, bad: 0 };
+  if (typeof v !== "object" || Array.isArray(v)) return { value: null, bad: 1 };
+  const out: Record<string, BenchmarkResult> = {};
+  let bad = 0;
+  const share = (x: unknown) => (num(x) !== null && (x as number) >= 0 && (x as number) <= 1 ? (x as number) : null);
+  for (const [name, b] of Object.entries(v as Record<string, unknown>)) {
+    const top = readLevel(b);
+    const o = (b ?? {}) as Record<string, unknown>;
+    const [accNorm, accTok, chance] = [share(o["acc_norm"]), share(o["acc_tok"]), share(o["chance"])];
+    if (!top || accNorm === null || accTok === null || chance === null) {
+      bad++;
+      continue;
+    }
+    out[name] = { ...top, acc_norm: accNorm, acc_tok: accTok, chance, sha256: typeof o["sha256"] === "string" ? o["sha256"] : null };
   }
   return { value: Object.keys(out).length ? out : null, bad };
 }

@@ -43,6 +43,18 @@ export function tInterval(xs: readonly number[]): Estimate {
   return { mean: m, lo: m - h, hi: m + h, n: v.length, method: "t" };
 }
 
+/**
+ * Wilson score interval (95%) for a binomial proportion: `p` of `n` independent trials. Unlike the
+ * normal (Wald) interval it stays inside [0, 1] and is not empty at 0 or n successes.
+ */
+export function wilsonInterval(p: number, n: number, z = 1.959963984540054): { readonly lo: number; readonly hi: number } {
+  if (!(n > 0)) return { lo: 0, hi: 1 };
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
 /** Welch interval for the difference of two independent means (a - b). */
 export function welchInterval(a: readonly number[], b: readonly number[]): Estimate {
   const x = a.filter(Number.isFinite);

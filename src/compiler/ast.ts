@@ -380,11 +380,32 @@ export interface TaskRef {
   readonly span: Span;
 }
 
+/**
+ * `benchmark NAME = choices("PATH", ...)`: a multiple-choice file scored by log-likelihood. Field
+ * paths are dotted (`choices.text`); a path through a list maps over its elements.
+ */
+export interface BenchmarkRef {
+  readonly name: Name;
+  readonly path: Spanned<string>;
+  readonly context: Spanned<string>;
+  /** One field holding the list of choices, or one field per choice (PIQA's `sol1`, `sol2`). */
+  readonly choices: { readonly kind: "list"; readonly field: Spanned<string> } | { readonly kind: "fields"; readonly fields: readonly Spanned<string>[]; readonly span: Span };
+  readonly gold: Spanned<string>;
+  /** A list of labels beside the choices; the gold field then holds one of them (ARC's `answerKey`). */
+  readonly labels?: Spanned<string>;
+  /** Put between the context and every choice. */
+  readonly delimiter: Spanned<string>;
+  /** Score only the first N items of the file. */
+  readonly limit?: Spanned<number>;
+  readonly span: Span;
+}
+
 export interface EvalSection {
   readonly every?: Duration;
   readonly at: readonly TimeExpr[];
   readonly lossBy: readonly Spanned<EvalGrouping>[];
   readonly tasks: readonly TaskRef[];
+  readonly benchmarks: readonly BenchmarkRef[];
   /** Examples per source (or task) per evaluation. */
   readonly samples: Spanned<number>;
   readonly span: Span;

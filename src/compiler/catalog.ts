@@ -114,7 +114,7 @@ export const BLOCK_KEYWORDS = {
   train: ["optimizer", "schedule", "batch", "clip"],
   grow: ["start", "at", "when", "new_layers", "optimizer", "lr"],
   prune: ["magnitude", "heads", "layers"],
-  evaluate: ["loss", "tasks", "samples"],
+  evaluate: ["loss", "tasks", "benchmark", "samples"],
   vary: ["zip", ...AXES],
   analyze: ["fit", "breaks", "compare", "progression"],
 } as const;

@@ -334,6 +334,28 @@ A \`where\` condition holds for every value on its axis, so it has no effect. Re
   CGX0809: c("error", "grid too large", `
 The experiment expands to more cells than cgx will plan (100,000): sizes x grid points x seeds,
 where a \`budget log(...)\` grid counts one point per budget. Narrow the grid.`),
+
+  // ----- 082x: multiple-choice benchmarks (`benchmark NAME = choices(...)` in `evaluate`)
+  CGX0820: c("error", "invalid benchmark file", `
+A benchmark names one JSON Lines file (one JSON object per line), so its path ends in \`.jsonl\` and
+holds no pattern characters (\`*\`, \`?\`, \`[\`, \`{\`). The path is read relative to the
+directory \`cgx run\` is run from, like a \`files(...)\` source.
+
+    benchmark piqa = choices("bench/piqa.jsonl", context: "goal", choices: ["sol1", "sol2"], gold: "label")`),
+  CGX0821: c("error", "invalid field path", `
+A field of a benchmark (\`context\`, \`choices\`, \`gold\`, \`labels\`) is a field name, or names
+joined by dots for nested objects: \`"question"\`, \`"choices.text"\`. A path through a list maps
+over its elements, so \`"question.choices.label"\` lists every choice's label. Empty names (\`""\`,
+\`"a..b"\`, \`".a"\`) are not paths.`),
+  CGX0822: c("error", "benchmark declared twice", `
+Two \`benchmark\` statements in one \`evaluate\` block have the same name. Eval records and the
+report key each benchmark by its name: give each its own.`),
+  CGX0823: c("error", "invalid choice fields", `
+\`choices:\` is either one field that lists the choices (\`"choices"\`, \`"choices.text"\`) or a
+list of at least two distinct fields, one per choice (PIQA: \`["sol1", "sol2"]\`). \`labels:\`
+names a list beside a list of choices (ARC: \`labels: "choices.label"\`, \`gold: "answerKey"\`);
+with one field per choice, \`gold\` holds the index of the right field (0 for the first), so
+\`labels\` does not apply.`),
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

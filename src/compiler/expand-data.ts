@@ -1,11 +1,12 @@
 /**
  * The plan's `data` section: sources with every parameter filled in, the tokenizer's vocabulary,
- * and the difficulty metric, including the fully resolved reference model of `perplexity(...)`.
+ * and the difficulty metric, including the fully resolved reference model of `perplexity(...)`;
+ * and the multiple-choice files of `evaluate` (`benchmark NAME = choices(...)`).
  */
-import type { DifficultyMetric, Experiment } from "./ast.js";
+import type { BenchmarkRef, DifficultyMetric, Experiment } from "./ast.js";
 import { SYNTHETIC_TASKS } from "./catalog.js";
 import { PRETRAINED_VOCAB, shapeForParams } from "./shapes.js";
-import type { PlanData, PlanMetric, PlanPerplexity, PlanTokenizer, Tokens } from "../plan/types.js";
+import type { PlanBenchmark, PlanData, PlanMetric, PlanPerplexity, PlanTokenizer, Tokens } from "../plan/types.js";
 
 /**
  * The reference model's settings that the `.cgx` does not write (docs/language.md#difficulty-metrics).
@@ -100,5 +101,19 @@ function reference(m: Extract<DifficultyMetric, { kind: "perplexity" }>, data: D
       batch: REFERENCE.batch,
       clip: REFERENCE.clip,
     },
+  };
+}
+
+/** A `benchmark` of `evaluate`, every default filled in. */
+export function planBenchmark(b: BenchmarkRef): PlanBenchmark {
+  return {
+    name: b.name.text,
+    path: b.path.value,
+    context: b.context.value,
+    choices: b.choices.kind === "list" ? { kind: "list", field: b.choices.field.value } : { kind: "fields", fields: b.choices.fields.map((f) => f.value) },
+    gold: b.gold.value,
+    labels: b.labels?.value ?? null,
+    delimiter: b.delimiter.value,
+    limit: b.limit?.value ?? null,
   };
 }

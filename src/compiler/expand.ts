@@ -11,7 +11,7 @@ import { budgetAxisSpans, budgetLabels, cellBudget, pointBudget, rawBudget, whol
 import { gridWithin, MAX_CELLS, type Assignment } from "./grid.js";
 import { Reporter, SILENT } from "./reporter.js";
 import { plannedFlopsSteps } from "../plan/flops.js";
-import { planData } from "./expand-data.js";
+import { planBenchmark, planData } from "./expand-data.js";
 import { mixPositions } from "./positions.js";
 import { logSpaced, shapeForParams, shapeOf, sizeLabel, sizeLabels } from "./shapes.js";
 import type { Span } from "./span.js";
@@ -385,6 +385,7 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
           loss_by: exp.evaluate.lossBy.map((g) => g.value),
           tasks: exp.evaluate.tasks.map((t) => ({ source: t.source.text, mode: t.mode.text, split: t.split })),
           samples: exp.evaluate.samples.value,
+          ...(exp.evaluate.benchmarks.length ? { benchmarks: exp.evaluate.benchmarks.map(planBenchmark) } : {}),
         },
       };
       // Seeds share everything else, so the content is serialised once per grid point. Two grid

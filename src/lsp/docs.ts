@@ -78,6 +78,11 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
 
   "evaluate.loss": d("evaluate", ["loss on heldout [by GROUPING[, by GROUPING]...]"], "Heldout loss, per `source` or per `difficulty_bucket(N)`. Default `loss on heldout by source`."),
   "evaluate.tasks": d("evaluate", ["tasks SOURCE.MODE[, SOURCE.MODE...] [on SPLIT]"], "Evaluate synthetic sources in one of their modes: `facts.qa`."),
+  "evaluate.benchmark": d(
+    "evaluate",
+    ['benchmark NAME = choices("FILE.jsonl"[, context: "FIELD"][, choices: "FIELD" | ["F1", "F2", ...]][, gold: "FIELD"][, labels: "FIELD"][, delimiter: " "][, limit: N])'],
+    "A multiple-choice file in lm-eval-harness's layouts, scored by each choice's log-likelihood after its context: acc, acc_norm (per character), acc_tok (per token). Defaults: `query`, `choices`, `gold`, delimiter a space.",
+  ),
   "evaluate.samples": d("evaluate", ["samples N"], "Examples per source (or task) per evaluation. Default 64."),
 
   "vary.zip": d("zip", ["zip { AXIS [VALUES]; AXIS [VALUES]; ... }"], "Axes that advance together instead of forming a product."),

@@ -1,8 +1,9 @@
 /**
  * JSON Schema (draft 2020-12 subset understood by ajv) of the run plan. Strict: unknown keys are
- * rejected, every field is required, so a plan that validates leaves nothing to defaults. The one
- * optional field, a curriculum's `draw`, is absent exactly when it has its default (with
- * replacement), so plans written before it existed stay byte for byte the same.
+ * rejected, every field is required, so a plan that validates leaves nothing to defaults. The
+ * optional fields, a curriculum's `draw` and an eval's `benchmarks`, are absent exactly when they
+ * have their default (with replacement; no benchmark), so plans written before them stay byte for
+ * byte the same.
  */
 
 const nonNegInt = { type: "integer", minimum: 0 } as const;
@@ -183,15 +184,30 @@ const pruneRule = {
   ],
 };
 
-const evalSpec = obj({
-  points: { type: "array", items: posInt, minItems: 1 },
-  loss_by: {
-    type: "array",
-    items: { oneOf: [obj({ kind: { const: "source" } }), obj({ kind: { const: "difficulty_bucket" }, buckets: { type: "integer", minimum: 2 } })] },
-  },
-  tasks: { type: "array", items: obj({ source: str, mode: str, split: { enum: ["heldout", "heldout_entities", "heldout_tasks", "train"] } }) },
-  samples: posInt,
+const benchmark = obj({
+  name: str,
+  path: str,
+  context: str,
+  choices: { oneOf: [obj({ kind: { const: "list" }, field: str }), obj({ kind: { const: "fields" }, fields: { type: "array", items: str, minItems: 2 } })] },
+  gold: str,
+  labels: { type: ["string", "null"] },
+  delimiter: str,
+  limit: { anyOf: [posInt, { type: "null" }] },
 });
+
+/** `benchmarks` is optional: absent when the plan has none, so plans written before it keep their bytes. */
+const evalSpec = objWith(
+  {
+    points: { type: "array", items: posInt, minItems: 1 },
+    loss_by: {
+      type: "array",
+      items: { oneOf: [obj({ kind: { const: "source" } }), obj({ kind: { const: "difficulty_bucket" }, buckets: { type: "integer", minimum: 2 } })] },
+    },
+    tasks: { type: "array", items: obj({ source: str, mode: str, split: { enum: ["heldout", "heldout_entities", "heldout_tasks", "train"] } }) },
+    samples: posInt,
+  },
+  { benchmarks: { type: "array", items: benchmark, minItems: 1 } },
+);
 
 const cell = obj({
   id: { type: "string", pattern: "^c[0-9a-f]{12}$" },

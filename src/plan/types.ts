@@ -319,6 +319,27 @@ export interface PlanEval {
   readonly loss_by: readonly ({ readonly kind: "source" } | { readonly kind: "difficulty_bucket"; readonly buckets: number })[];
   readonly tasks: readonly { readonly source: string; readonly mode: string; readonly split: string }[];
   readonly samples: number;
+  /** Multiple-choice files scored by log-likelihood; absent when there are none (older plans keep their bytes). */
+  readonly benchmarks?: readonly PlanBenchmark[];
+}
+
+/**
+ * `benchmark NAME = choices(...)`, every default filled in. Field paths are dotted; a path through a
+ * list maps over its elements. The file is read by the runtime (relative to the run's working
+ * directory, like `files(...)`), which records its sha256 in every eval record.
+ */
+export interface PlanBenchmark {
+  readonly name: string;
+  readonly path: string;
+  readonly context: string;
+  /** One field listing the choices, or one field per choice. */
+  readonly choices: { readonly kind: "list"; readonly field: string } | { readonly kind: "fields"; readonly fields: readonly string[] };
+  /** An index into the choices (a whole number, or a string of digits), or, with `labels`, one of the labels. */
+  readonly gold: string;
+  readonly labels: string | null;
+  readonly delimiter: string;
+  /** Score only the first N items; null: all. */
+  readonly limit: number | null;
 }
 
 export interface Cell {

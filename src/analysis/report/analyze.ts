@@ -16,6 +16,7 @@ import { type Progression, type ProgressionSpec, runProgression } from "./progre
 import { stageTable, type StageTable } from "./stages.js";
 import { formatNumber } from "./svg.js";
 import { taskAccuracy, type TaskAccuracy } from "./tasks.js";
+import { benchmarkAccuracy, type BenchmarkAccuracy } from "./benchmarks.js";
 import { usageTable, type UsageTable } from "./usage.js";
 import { reweightTable, type ReweightTable } from "./reweight.js";
 
@@ -78,6 +79,8 @@ export interface Analysis {
   readonly advice: Advice | null;
   /** Final task accuracy per task, setting and size (and per difficulty level). */
   readonly tasks: TaskAccuracy;
+  /** Final multiple-choice accuracy per benchmark and cell, with Wilson intervals and the chance level. */
+  readonly benchmarks: BenchmarkAccuracy;
   /** How much of each source the cells used, and where their timelines moved on data used. */
   readonly data_used: UsageTable;
   /** Mixture weights moved by `reweight by loss(...)` (no rows when no stage reweights). */
@@ -237,6 +240,7 @@ export function analyze(run: RunData, opts: AnalyzeOptions): Analysis {
     optimal,
     advice,
     tasks: taskAccuracy(run),
+    benchmarks: benchmarkAccuracy(run),
     data_used: usageTable(run),
     reweighting: reweightTable(run),
     events: run.cells.flatMap((c) =>

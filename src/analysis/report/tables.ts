@@ -2,6 +2,7 @@
 export type { Section, Table } from "./format.js";
 import type { Interval } from "../fit/types.js";
 import type { Analysis } from "./analyze.js";
+import type { BenchmarkAccuracy, Proportion } from "./benchmarks.js";
 import type { CompareRow } from "./compare.js";
 import type { FitAnalysis, FitGroup } from "./fits.js";
 import { DASH, fmt, fmtEstimate, fmtInterval, fmtRatio, fmtSig, fmtSigned, type Section, type Table } from "./format.js";
@@ -145,6 +146,30 @@ function taskSection(a: Analysis): Section {
   };
 }
 
+function benchmarkSection(b: BenchmarkAccuracy): Section {
+  const settings = new Set(b.rows.map((r) => r.context)).size > 1;
+  const p = (x: Proportion) => `${fmt(x.value)} [${fmt(x.lo)}, ${fmt(x.hi)}]`;
+  const first = settings ? 3 : 2;
+  return {
+    id: "benchmarks",
+    title: "Multiple-choice benchmarks",
+    intro: [
+      "Each choice is scored by the model's log-likelihood of the choice after its context (lm-eval-harness's multiple-choice scoring), at each finished cell's final eval. acc picks the choice of highest log-likelihood; acc_norm divides it by the choice's length in characters (lm-eval's acc_norm), acc_tok by its length in tokens. Brackets: 95% Wilson intervals over the items. Chance: the mean over items of 1 / number of choices; 'vs chance' says whether acc's interval lies above it, below it or covers it.",
+    ],
+    tables: b.rows.length
+      ? [
+          {
+            headers: ["benchmark", ...(settings ? ["setting"] : []), "cell", "size", "params", "items", "chance", "acc", "acc_norm", "acc_tok", "vs chance"],
+            right: Array.from({ length: 7 }, (_, i) => first + 1 + i),
+            rows: b.rows.map((r) => [r.benchmark, ...(settings ? [r.context] : []), r.cell, r.size, formatNumber(r.params), String(r.n), fmt(r.chance), p(r.accuracy), p(r.acc_norm), p(r.acc_tok), r.versus_chance]),
+          },
+        ]
+      : [],
+    notes: [...b.notes],
+    plots: [],
+  };
+}
+
 export function sections(a: Analysis): Section[] {
   const out: Section[] = [];
   // Cells.
@@ -211,6 +236,7 @@ export function sections(a: Analysis): Section[] {
   }
 
   if (a.tasks.present) out.push(taskSection(a));
+  if (a.benchmarks.present) out.push(benchmarkSection(a.benchmarks));
 
   // Comparisons.
   const cmpTables: Table[] = [];

@@ -12,6 +12,7 @@ import { tryReadJson } from "../../runtime/running/files.js";
 import type { PlanLock } from "../../runtime/running/executor.js";
 import { DataError } from "../../runtime/data/index.js";
 import { experimentDataProvider } from "../../runtime/curriculum/provider.js";
+import { withBenchmarks } from "../../runtime/eval/benchmark-data.js";
 import { interruptWorkers, killAllWorkers, runPlanParallel, WorkerPool } from "../../runtime/running/workers.js";
 import { requestStop, stopRequested } from "../../runtime/running/stop.js";
 import type { Plan } from "../../plan/types.js";
@@ -49,7 +50,7 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
   const jobs = opts.jobs === undefined ? defaultJobs(plan.cells.length) : Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a whole number of at least 1, got \`${opts.jobs}\``);
-  const data = experimentDataProvider(plan, { cacheDir, cwd: io.cwd });
+  const data = withBenchmarks(experimentDataProvider(plan, { cacheDir, cwd: io.cwd }), plan, { cacheDir, cwd: io.cwd });
   io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version}, ${backend.kernels} kernels)${opts.queue ? `, through the queue at ${opts.queue}` : jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
   // Said once, so a missing GPU or native library is never a silent slowdown.
   for (const why of backend.passedOver ?? []) io.err(`  ${why.replace(/^([\w-]+): /, "$1 unavailable: ")}\n`);

@@ -1,6 +1,7 @@
 /** Builds `evaluate ...`, `vary { ... }` and `analyze { ... }`. */
 import type {
   Analysis,
+  BenchmarkRef,
   AnalyzeSection,
   Axis,
   AxisGroup,
@@ -22,6 +23,7 @@ import { suggestHelp } from "../diagnostics.js";
 import { cover, type Span } from "../span.js";
 import type { Item, Statement, WordItem } from "../syntax.js";
 import { noBlock, walkBlock, type BuildContext, type Handler } from "./context.js";
+import { readBenchmark } from "./benchmark.js";
 import { readLogGrid, type GridWords } from "./log-grid.js";
 import { argValue, callArgs, fail, Reader, skip } from "./reader.js";
 
@@ -51,6 +53,7 @@ export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, key
   });
   const lossBy: Spanned<EvalGrouping>[] = [];
   const tasks: TaskRef[] = [];
+  const benchmarks: BenchmarkRef[] = [];
   let samples: Spanned<number> = defaultEvaluate(keyword.span).samples;
   if (stmt.block) {
     walkBlock(ctx, stmt.block, {
@@ -88,6 +91,13 @@ export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, key
           tr.done("after the tasks");
           for (const ref of refs) tasks.push({ ...ref, split });
         },
+        benchmark: (br, s, kw) => {
+          noBlock(s, kw);
+          const b = readBenchmark(br, kw.span);
+          const first = benchmarks.find((x) => x.name.text === b.name.text);
+          if (first) ctx.error("CGX0822", b.name.span, `the benchmark \`${b.name.text}\` is declared twice`, `give each benchmark its own name (the first is on line ${first.name.span.line})`);
+          else benchmarks.push(b);
+        },
         samples: (sr, s, kw) => {
           noBlock(s, kw);
           samples = sr.integer("a number of examples per evaluation", 1);
@@ -98,12 +108,12 @@ export function buildEvaluate(ctx: BuildContext, r: Reader, stmt: Statement, key
   }
   if (!headerOk) skip();
   if (lossBy.length === 0) lossBy.push({ value: { kind: "source" }, span: keyword.span });
-  return { ...(every ? { every } : {}), at, lossBy, tasks, samples, span: stmt.span };
+  return { ...(every ? { every } : {}), at, lossBy, tasks, benchmarks, samples, span: stmt.span };
 }
 
 /** Evaluation used where the file has no `evaluate`: every 10%, heldout loss per source. */
 export function defaultEvaluate(span: Span): EvalSection & { every: Duration } {
-  return { every: { kind: "fraction", value: 0.1, span }, at: [], lossBy: [{ value: { kind: "source" }, span }], tasks: [], samples: { value: 64, span }, span };
+  return { every: { kind: "fraction", value: 0.1, span }, at: [], lossBy: [{ value: { kind: "source" }, span }], tasks: [], benchmarks: [], samples: { value: 64, span }, span };
 }
 
 function readGrouping(r: Reader): Spanned<EvalGrouping> {

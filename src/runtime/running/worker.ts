@@ -5,6 +5,7 @@ import { loadBackend } from "../backend.js";
 import { runOneCell, type PlanLock } from "./executor.js";
 import { readJson } from "./files.js";
 import { experimentDataProvider } from "../curriculum/provider.js";
+import { withBenchmarks } from "../eval/benchmark-data.js";
 import type { FromWorker, ToWorker } from "./workers.js";
 import { DiskError } from "../../store/durable.js";
 import { dieWithParent } from "./parent-death.js";
@@ -41,7 +42,7 @@ process.on("message", async (m: ToWorker) => {
     } else if (m.type === "init") {
       const lock = readJson<PlanLock>(join(m.runDir, "plan.lock.json"));
       const backend = await (warming ?? loadBackend(m.backend, m.kernels));
-      const data = experimentDataProvider(lock.plan, { cacheDir: m.cacheDir, cwd: m.cwd });
+      const data = withBenchmarks(experimentDataProvider(lock.plan, { cacheDir: m.cacheDir, cwd: m.cwd }), lock.plan, { cacheDir: m.cacheDir, cwd: m.cwd });
       const cells = new Map(lock.plan.cells.map((c) => [c.id, c]));
       ctx = {
         plan: lock.plan,

@@ -18,6 +18,8 @@ import type { TaskItem } from "../data/synthetic/index.js";
 import type { Tokenizer } from "../data/tokenizers/types.js";
 import { Gpt } from "../model/model.js";
 import { evaluateTasks } from "../eval/tasks.js";
+import { choiceLogLikelihoods, scoreChoices } from "../eval/choices.js";
+import type { LoadedBenchmark } from "../eval/benchmark-data.js";
 import { Optimizer } from "./optimizer.js";
 import { initParams, type Params } from "../model/params.js";
 import type { Masks } from "../model/prune.js";
@@ -34,6 +36,8 @@ export interface CellData {
   /** For task evaluation by greedy decoding (synthetic sources); absent when the cell has no tasks. */
   readonly tokenizer?: Tokenizer;
   readonly tasks?: readonly TaskItem[];
+  /** The cell's multiple-choice benchmarks, tokenized (eval/benchmark-data.ts); absent when it has none. */
+  readonly benchmarks?: readonly LoadedBenchmark[];
 }
 
 export interface Progress {
@@ -109,6 +113,10 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       ...(message ? { message } : {}),
     });
 
+  const plannedBenchmarks = cell.eval.benchmarks ?? [];
+  if (plannedBenchmarks.some((b) => !data.benchmarks?.some((l) => l.name === b.name))) {
+    throw new Error(`internal error: the cell's benchmarks (${plannedBenchmarks.map((b) => b.name).join(", ")}) were not loaded: its data must come through withBenchmarks (src/runtime/eval/benchmark-data.ts)`);
+  }
   const sampler = new CurriculumSampler(cell.curriculum, data.train, { context: T, batch: B, seed: cell.seed, separator: data.separator, budget: cell.budget.tokens });
   const evalSets: { kind: "source" | "bucket"; sets: EvalSet[] }[] = [{ kind: "source", sets: sourceSets(data.heldout, cell.eval.samples, T, data.separator) }];
   for (const g of cell.eval.loss_by) if (g.kind === "difficulty_bucket") evalSets.push({ kind: "bucket", sets: bucketSets(data.heldout, g.buckets, cell.eval.samples, T, data.separator) });
@@ -248,7 +256,8 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
       if (evalPoints.has(step) || done(step)) {
         const ev = evaluate(tf, model, evalSets, B, T);
         const tasks = data.tasks?.length && data.tokenizer ? evaluateTasks(model, data.tokenizer, data.tasks, { batch: Math.max(B, 32), prefix: [data.separator] }) : undefined;
-        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev, ...(tasks ? { tasks } : {}), used: batch.used });
+        const benchmarks = data.benchmarks?.length ? evaluateBenchmarks(model, data.benchmarks, Math.max(B, 32)) : undefined;
+        appendJsonLine(paths.metrics, { kind: "eval", step, tokens: step * tps, flops, stage: sampler.stageAt(step - 1), layers: model.layers, ...ev, ...(tasks ? { tasks } : {}), ...(benchmarks ? { benchmarks } : {}), used: batch.used });
         checkpoint(step);
         status("running", step);
       }
@@ -277,6 +286,11 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
     optimizer.dispose();
     for (const t of maskTensors.values()) t.dispose();
   }
+}
+
+/** Accuracy, acc_norm, acc_tok, items and chance per benchmark, with the sha256 of the file scored. */
+function evaluateBenchmarks(model: Gpt, benchmarks: readonly LoadedBenchmark[], batch: number) {
+  return Object.fromEntries(benchmarks.map((b) => [b.name, { ...scoreChoices(b.questions, choiceLogLikelihoods(model, b.questions, batch)), sha256: b.sha256 }]));
 }
 
 /** Masks as tensors shaped like the weights they multiply. */

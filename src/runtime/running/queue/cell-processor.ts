@@ -10,6 +10,7 @@ import type { SandboxedJob } from "bullmq";
 import type { Cell } from "../../../plan/types.js";
 import { loadBackend, type BackendName, type KernelsChoice, type LoadedBackend } from "../../backend.js";
 import { experimentDataProvider } from "../../curriculum/provider.js";
+import { withBenchmarks, type DataProvider } from "../../eval/benchmark-data.js";
 import { runOneCell, type PlanLock } from "../executor.js";
 import { readJson } from "../files.js";
 import { dieWithParent } from "../parent-death.js";
@@ -18,14 +19,14 @@ import type { CellJob } from "./connection.js";
 dieWithParent();
 
 /** The backend and data of the run this child last served: a child usually trains many cells of one run. */
-let cached: { key: string; backend: LoadedBackend; cells: Map<string, Cell>; data: ReturnType<typeof experimentDataProvider> } | undefined;
+let cached: { key: string; backend: LoadedBackend; cells: Map<string, Cell>; data: DataProvider } | undefined;
 
 async function contextFor(job: CellJob) {
   const key = `${job.runDir}|${job.backend}|${job.kernels}|${job.cacheDir}|${job.cwd}`;
   if (cached?.key !== key) {
     const lock = readJson<PlanLock>(join(job.runDir, "plan.lock.json"));
     const backend = await loadBackend(job.backend as BackendName, (job.kernels === "libtensorflow" ? "auto" : job.kernels) as KernelsChoice);
-    cached = { key, backend, cells: new Map(lock.plan.cells.map((c) => [c.id, c])), data: experimentDataProvider(lock.plan, { cacheDir: job.cacheDir, cwd: job.cwd }) };
+    cached = { key, backend, cells: new Map(lock.plan.cells.map((c) => [c.id, c])), data: withBenchmarks(experimentDataProvider(lock.plan, { cacheDir: job.cacheDir, cwd: job.cwd }), lock.plan, { cacheDir: job.cacheDir, cwd: job.cwd }) };
   }
   return cached;
 }
