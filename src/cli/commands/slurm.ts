@@ -7,6 +7,7 @@
 import { join, resolve } from "node:path";
 import type { Plan } from "../../plan/types.js";
 import { loadBackend, type BackendName, type KernelsChoice, type LoadedBackend } from "../../runtime/backend.js";
+import { withBenchmarks } from "../../runtime/eval/benchmark-data.js";
 import { experimentDataProvider } from "../../runtime/curriculum/provider.js";
 import { openRun, runOneCell, RunError, type PlanLock } from "../../runtime/running/executor.js";
 import { tryReadJson } from "../../runtime/running/files.js";
@@ -85,7 +86,8 @@ export async function cellCommand(io: Io, dir: string, opts: { index: string; ca
   const cell = lock.plan.cells[index];
   if (!Number.isInteger(index) || !cell) throw new UserError(`--index must be a cell index from 0 to ${lock.plan.cells.length - 1}, got \`${opts.index}\``);
   const backend = await loadBackend(lock.backend as BackendName, (lock.kernels ?? "builtin") === "libtensorflow" ? "auto" : ((lock.kernels ?? "builtin") as KernelsChoice));
-  const data = experimentDataProvider(lock.plan, { cacheDir: resolve(io.cwd, opts.cache ?? join(runDir, "..", "..", ".cache")), cwd: io.cwd });
+  const cacheDir = resolve(io.cwd, opts.cache ?? join(runDir, "..", "..", ".cache"));
+  const data = withBenchmarks(experimentDataProvider(lock.plan, { cacheDir, cwd: io.cwd }), lock.plan, { cacheDir, cwd: io.cwd });
   io.err(`cgx cell ${cell.label} (${index} of ${lock.plan.cells.length}) in ${runDir}\n`);
   const out = await runOneCell(cell, runDir, backend, data, (e) => {
     if (e.kind === "warn") io.err(`warning: ${e.message}\n`);

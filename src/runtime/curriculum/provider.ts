@@ -80,7 +80,8 @@ export function experimentDataProvider(plan: Plan, opts: ProviderOptions): (cell
     const t = await loaded;
     const metric: PlanMetric = "metric" in cell.curriculum ? cell.curriculum.metric : plan.data.difficulty;
     const cd = poolsFor(t, metric);
-    if (cell.eval.tasks.length === 0) return cd;
+    // The tokenizer goes with every cell's data: benchmarks (eval/benchmark-data.ts) encode with it too.
+    if (cell.eval.tasks.length === 0) return { ...cd, tokenizer: t.data.tokenizer };
     const tk = JSON.stringify([cell.eval.tasks, cell.eval.samples]);
     let items = taskMemo.get(tk);
     if (!items) taskMemo.set(tk, (items = taskItems(plan.data, cell.eval.tasks, cell.eval.samples)));

@@ -33,7 +33,7 @@ export interface CellData {
   readonly heldout: ReadonlyMap<string, readonly PoolExample[]>;
   /** Token placed between packed examples. */
   readonly separator: number;
-  /** For task evaluation by greedy decoding (synthetic sources); absent when the cell has no tasks. */
+  /** The experiment's tokenizer: task evaluation by greedy decoding, benchmarks (absent from hand-made data). */
   readonly tokenizer?: Tokenizer;
   readonly tasks?: readonly TaskItem[];
   /** The cell's multiple-choice benchmarks, tokenized (eval/benchmark-data.ts); absent when it has none. */
