@@ -26,7 +26,7 @@ fi
 # System packages, installed only when missing. libopenblas0-pthread: the BLAS that cgx's wasm
 # kernels call for every matmul (without it cgx still trains, ~4x slower, and says so).
 apt_packages=(libopenblas0-pthread)
-if [ "$tests" -eq 1 ]; then apt_packages+=(chromium redis-server); fi
+if [ "$tests" -eq 1 ]; then apt_packages+=(chromium redis-server python3-torch python3-numpy); fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
