@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import type { AdviseCommandOptions } from "./commands/advise.js";
+import type { ExportTableCommandOptions } from "./commands/export-table.js";
 import type { ExportWeightsCommandOptions } from "./commands/export-weights.js";
 import type { FitCommandOptions } from "./commands/fit.js";
 import type { ExportSlurmCommandOptions, RunCommandOptions } from "./commands/run.js";
@@ -105,6 +106,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .requiredOption("-o, --output <dir>", "the directory to write the files into (created if missing)")
     .option("--cache <dir>", "cache holding the run's bpe tokenizer (default RUNS/.cache)")
     .action(async (dir: string, opts: ExportWeightsCommandOptions) => setCode(await (await import("./commands/export-weights.js")).exportWeightsCommand(io, dir, opts)));
+
+  exporter
+    .command("table <run-dir>")
+    .description("write a run's results as a table, a row per cell and eval point: CSV or Parquet by the output's extension")
+    .requiredOption("-o, --output <path>", "the table to write: results.csv or results.parquet")
+    .option("--final", "only the last eval of each finished cell (the points fits use)")
+    .action(async (dir: string, opts: ExportTableCommandOptions) => setCode((await import("./commands/export-table.js")).exportTableCommand(io, dir, opts)));
 
   program
     .command("cell <run-dir>")

@@ -131,6 +131,6 @@ export async function exportWeightsCommand(io: Io, dir: string, opts: ExportWeig
   for (const [name, text] of Object.entries(tokenizer)) writeAtomic(join(out, name), text);
   const c = exported.config;
   const count = exported.tensors.reduce((n, t) => n + t.data.length, 0);
-  io.out(`wrote ${relative(io.cwd, out) || out}: ${cell.label} at step ${manifest.step} as GPT-2 (${c.n_layer} layers, width ${c.n_embd}, ${c.n_head} heads, vocabulary ${c.vocab_size}, ${count} parameters${masks.size ? `, ${masks.size} pruning masks applied` : ""}): model.safetensors, config.json, ${Object.keys(tokenizer).join(", ")}\n`);
+  io.out(`wrote ${relative(io.cwd, out) || out}: ${cell.label} at step ${manifest.step} as GPT-2 (${c.n_layer} layer${c.n_layer === 1 ? "" : "s"}, width ${c.n_embd}, ${c.n_head} heads, vocabulary ${c.vocab_size}, ${count} parameters${masks.size ? `, ${masks.size} pruning masks applied` : ""}): model.safetensors, config.json, ${Object.keys(tokenizer).join(", ")}\n`);
   return 0;
 }
