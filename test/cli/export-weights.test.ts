@@ -15,14 +15,17 @@ import { main } from "../../src/cli/main.js";
 import { compile } from "../../src/compiler/index.js";
 import type { Plan } from "../../src/plan/types.js";
 import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
+import { experimentTokenizer } from "../../src/runtime/data/index.js";
 import { gpt2TokenizerFiles } from "../../src/runtime/data/tokenizers/gpt2-files.js";
+import type { BpeTokenizer } from "../../src/runtime/data/tokenizers/bpe.js";
+import { chunks } from "../../src/runtime/data/tokenizers/pretokenize.js";
 import { Gpt } from "../../src/runtime/model/model.js";
 import { depthOf, initParams, type Params } from "../../src/runtime/model/params.js";
 import { runPlan } from "../../src/runtime/running/executor.js";
 import { cellPaths } from "../../src/runtime/running/rundir.js";
 import { listCheckpoints, loadCheckpoint, saveCheckpoint } from "../../src/runtime/training/checkpoint.js";
 import { memoryIo, ROOT } from "../helpers.js";
-import { sentenceData } from "../runtime/fixtures.js";
+import { sentenceData, sentences } from "../runtime/fixtures.js";
 
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = join(ROOT, "scripts/gpt2-export-logits.py");
@@ -237,6 +240,69 @@ describe("cgx export weights", () => {
       expect(none.err).toContain("= help: train it first with `cgx run`");
     }, 60_000);
   });
+
+  it("writes a run's bpe as GPT-2's vocab.json and merges.txt, which encode text as cgx does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cgx-export-bpe-"));
+    writeFileSync(join(dir, "c.txt"), sentences(400, 3));
+    const r = compile(`experiment bpe {
+  data {
+    tokenizer bpe(vocab: 320)
+    context 16
+    source text = files("c.txt", unit: line)
+  }
+  models { shape s(layers: 1, width: 16, heads: 2) }
+  budget steps 4
+  control shuffled
+}
+`);
+    expect(r.diagnostics.map((d) => d.message)).toEqual([]);
+    const p = r.plan!;
+    const cell = p.cells[0]!;
+    const runDir = join(dir, "runs", "bpe", "h");
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, "plan.lock.json"), JSON.stringify({ plan_hash: "h", cgx_version: "test", plan: p }));
+    saveCheckpoint(cellPaths(runDir, cell.id).checkpoints, 4, 0, [...initParams(cell.model, 1, 3).values()], {});
+    const out = join(dir, "out");
+    const e = await cgx(["export", "weights", runDir, "--cell", cell.id, "-o", out], dir);
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toContain("vocabulary 320");
+
+    // GPT-2's byte-level BPE over these files, written from its published description (encoder.py).
+    const vocab = JSON.parse(readFileSync(join(out, "vocab.json"), "utf8")) as Record<string, number>;
+    const merges = readFileSync(join(out, "merges.txt"), "utf8").split("\n").slice(1).filter(Boolean).map((l) => l.split(" ") as [string, string]);
+    expect(merges.length).toBeGreaterThan(20);
+    const ranks = new Map(merges.map(([a, b], i) => [`${a} ${b}`, i]));
+    const byteChar = Object.fromEntries(Object.entries(vocab).filter(([, id]) => id < 256).map(([s, id]) => [id, s]));
+    const gpt2Encode = (text: string) =>
+      chunks(text).flatMap((chunk) => {
+        let word = Array.from(Buffer.from(chunk, "utf8"), (b) => byteChar[b]!);
+        for (;;) {
+          let best: number | undefined;
+          for (let i = 0; i + 1 < word.length; i++) {
+            const r = ranks.get(`${word[i]} ${word[i + 1]}`);
+            if (r !== undefined && (best === undefined || r < best)) best = r;
+          }
+          if (best === undefined) break;
+          const [a, b] = merges[best]!;
+          const next: string[] = [];
+          for (let i = 0; i < word.length; i++) {
+            if (i + 1 < word.length && word[i] === a && word[i + 1] === b) next.push(a + b), i++;
+            else next.push(word[i]!);
+          }
+          word = next;
+        }
+        return word.map((t) => vocab[t]!);
+      });
+    const cgxTokenizer = await experimentTokenizer(p.data, { cacheDir: join(dir, "runs", ".cache"), cwd: dir });
+    const texts = sentences(60, 11).split("\n").concat(["Ünïcode, numbers 12345 and   spaces!", "it's the cat's"]);
+    for (const t of texts) expect(gpt2Encode(t), t).toEqual(cgxTokenizer.encode(t));
+    // The independent reader's decoding of every id gives the bytes cgx's merges make of it.
+    const bytesOf: Buffer[] = Array.from({ length: 256 }, (_, b) => Buffer.of(b));
+    for (const [a, b] of (cgxTokenizer as BpeTokenizer).merges) bytesOf.push(Buffer.concat([bytesOf[a]!, bytesOf[b]!]));
+    const decoded = python(out, IDS).decoded!;
+    expect(Object.keys(decoded)).toHaveLength(bytesOf.length);
+    for (const [id, hex] of Object.entries(decoded)) expect(hex, id).toBe(bytesOf[Number(id)]!.toString("hex"));
+  }, 60_000);
 
   it("writes a bpe's merges in GPT-2's format, which the independent reader checks against vocab.json", () => {
     const files = gpt2TokenizerFiles([
