@@ -25,7 +25,7 @@ import { runPlan } from "../../src/runtime/running/executor.js";
 import { cellPaths } from "../../src/runtime/running/rundir.js";
 import { listCheckpoints, loadCheckpoint, saveCheckpoint } from "../../src/runtime/training/checkpoint.js";
 import { memoryIo, ROOT } from "../helpers.js";
-import { sentenceData, sentences } from "../runtime/fixtures.js";
+import { sentenceData, sentences, tinyPlan } from "../runtime/fixtures.js";
 
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = join(ROOT, "scripts/gpt2-export-logits.py");
@@ -75,26 +75,7 @@ function maxDiff(a: number[][][], b: number[][][]): number {
   return m;
 }
 
-function plan(body: string): Plan {
-  const r = compile(`experiment ex {
-  data {
-    context 16
-    source text = files("c.txt")
-  }
-  models { shape s(layers: 2, width: 32, heads: 4) }
-  train {
-    batch 4
-    optimizer adamw(lr: 3e-3)
-  }
-  budget steps 48
-  control shuffled
-  evaluate every 25%
-  ${body}
-}
-`);
-  expect(r.diagnostics.map((d) => d.message)).toEqual([]);
-  return r.plan!;
-}
+const plan = (body: string): Plan => tinyPlan(body, "budget steps 48");
 
 /** The safetensors header, read the simple way. */
 function header(file: string): Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> } {
