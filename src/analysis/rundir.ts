@@ -69,6 +69,8 @@ export interface EvalRecord {
   readonly tokens: number;
   readonly flops: number;
   readonly stage?: string | null;
+  /** The model's depth at this eval (it changes under growth and layer pruning; absent in older runs). */
+  readonly layers?: number;
   readonly loss: number;
   readonly by_source: Readonly<Record<string, number>>;
   readonly by_bucket: readonly BucketLoss[];
@@ -293,6 +295,7 @@ function loadCell(dir: string, cell: Cell, notes: string[], unverified: string[]
             tokens,
             flops,
             stage: typeof r["stage"] === "string" ? r["stage"] : null,
+            ...(num(r["layers"]) !== null ? { layers: num(r["layers"])! } : {}),
             loss: loss ?? NaN,
             by_source: bySource,
             by_bucket: byBucket,

@@ -5,6 +5,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import type { AdviseCommandOptions } from "./commands/advise.js";
+import type { ExportTableCommandOptions } from "./commands/export-table.js";
+import type { ExportWeightsCommandOptions } from "./commands/export-weights.js";
 import type { FitCommandOptions } from "./commands/fit.js";
 import type { ExportSlurmCommandOptions, RunCommandOptions } from "./commands/run.js";
 import type { WorkerCommandOptions } from "./commands/queue.js";
@@ -83,9 +85,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--attempts <n>", "with --queue: tries per cell when its worker process crashes", "2")
     .action(async (file: string, opts: RunCommandOptions) => setCode(await (await runCommands()).runCommand(io, file, opts)));
 
-  program
-    .command("export")
-    .description("export a plan for a cluster scheduler")
+  const exporter = program.command("export").description("export a plan for a cluster scheduler, a cell's trained model, or a run's results as a table");
+  exporter
     .command("slurm <file>")
     .description("write an sbatch array script: one array task per cell, safe to requeue")
     .option("--runs <dir>", "root of run directories, on a file system every node sees", "runs")
@@ -96,6 +97,22 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--sbatch <line>", "an extra #SBATCH line, like --sbatch=--partition=cpu (repeat for more)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("-o, --output <path>", "write the script here (default RUN_DIR/cgx.sbatch)")
     .action(async (file: string, opts: ExportSlurmCommandOptions) => setCode(await (await runCommands()).exportSlurmCommand(io, file, opts)));
+
+  exporter
+    .command("weights <run-dir>")
+    .description("write a cell's trained model as Hugging Face GPT-2 files: model.safetensors, config.json and the tokenizer's vocab.json and merges.txt")
+    .requiredOption("--cell <id>", "the cell (an id or label from `cgx status`)")
+    .option("--step <n>", "the checkpoint at this step (default: the newest that verifies)")
+    .requiredOption("-o, --output <dir>", "the directory to write the files into (created if missing)")
+    .option("--cache <dir>", "cache holding the run's bpe tokenizer (default RUNS/.cache)")
+    .action(async (dir: string, opts: ExportWeightsCommandOptions) => setCode(await (await import("./commands/export-weights.js")).exportWeightsCommand(io, dir, opts)));
+
+  exporter
+    .command("table <run-dir>")
+    .description("write a run's results as a table, a row per cell and eval point: CSV or Parquet by the output's extension")
+    .requiredOption("-o, --output <path>", "the table to write: results.csv or results.parquet")
+    .option("--final", "only the last eval of each finished cell (the points fits use)")
+    .action(async (dir: string, opts: ExportTableCommandOptions) => setCode((await import("./commands/export-table.js")).exportTableCommand(io, dir, opts)));
 
   program
     .command("cell <run-dir>")

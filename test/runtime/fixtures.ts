@@ -2,6 +2,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
+import { compile } from "../../src/compiler/index.js";
+import type { Plan } from "../../src/plan/types.js";
 import type { PoolExample } from "../../src/runtime/curriculum/sampler.js";
 import { Rng } from "../../src/runtime/rng.js";
 import type { CellData } from "../../src/runtime/training/trainer.js";
@@ -59,4 +62,29 @@ export function sentencePool(seed: number): PoolExample[] {
 /** One source "text" of generated sentences, train and heldout, as the trainer takes it. */
 export function sentenceData(): CellData {
   return { train: new Map([["text", sentencePool(1)]]), heldout: new Map([["text", sentencePool(2)]]), separator: 10 };
+}
+
+/**
+ * A plan of one cell for in-process runs on sentenceData(): 2 layers of width 32 and 4 heads, steps
+ * of 4 x 16 = 64 tokens, evals (and checkpoints) every 25%; `body` adds growth, pruning and the like.
+ */
+export function tinyPlan(body: string, budget = "budget steps 80"): Plan {
+  const r = compile(`experiment g {
+  data {
+    context 16
+    source text = files("c.txt")
+  }
+  models { shape s(layers: 2, width: 32, heads: 4) }
+  train {
+    batch 4
+    optimizer adamw(lr: 3e-3)
+  }
+  ${budget}
+  control shuffled
+  evaluate every 25%
+  ${body}
+}
+`);
+  expect(r.diagnostics.map((d) => d.message)).toEqual([]);
+  return r.plan!;
 }

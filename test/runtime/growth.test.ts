@@ -2,7 +2,6 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../src/compiler/index.js";
 import { shapeOf } from "../../src/compiler/shapes.js";
 import type * as TF from "@tensorflow/tfjs";
 import type { Plan, PlanGrowOp } from "../../src/plan/types.js";
@@ -17,7 +16,7 @@ import { dropBlocks, headMasks, magnitudeMasks, selected, sparsityAt, sparsityOf
 import { cellPaths, readMetrics, readStatus } from "../../src/runtime/running/rundir.js";
 import type { PoolExample } from "../../src/runtime/curriculum/sampler.js";
 import type { CellData } from "../../src/runtime/training/trainer.js";
-import { sentences } from "./fixtures.js";
+import { sentences, tinyPlan } from "./fixtures.js";
 
 const shape = shapeOf(2, 32, 4, 4, 256, 16);
 let backend: LoadedBackend;
@@ -147,26 +146,7 @@ describe("growth and pruning in a training run", () => {
     return { train: new Map([["text", pool(1)]]), heldout: new Map([["text", pool(2)]]), separator: 10 };
   })();
 
-  function plan(body: string, budget = "budget steps 80"): Plan {
-    const r = compile(`experiment g {
-  data {
-    context 16
-    source text = files("c.txt")
-  }
-  models { shape s(layers: 2, width: 32, heads: 4) }
-  train {
-    batch 4
-    optimizer adamw(lr: 3e-3)
-  }
-  ${budget}
-  control shuffled
-  evaluate every 25%
-  ${body}
-}
-`);
-    expect(r.diagnostics.map((d) => d.message)).toEqual([]);
-    return r.plan!;
-  }
+  const plan = tinyPlan;
 
   it("grows, prunes, keeps a FLOPs ledger per span, and resumes across a growth event", async () => {
     const p = plan(`grow {

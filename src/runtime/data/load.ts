@@ -63,18 +63,13 @@ interface Loaded {
   readonly trainHash: string;
 }
 
-export async function loadExperimentData(data: PlanData, opts: LoadOptions): Promise<ExperimentData> {
-  const timings: Record<string, number> = {};
-  const time = <T>(phase: string, f: () => T): T => {
-    const t0 = performance.now();
-    try {
-      return f();
-    } finally {
-      timings[phase] = (timings[phase] ?? 0) + Math.round(performance.now() - t0);
-    }
-  };
-  const cache = new DiskCache(opts.cacheDir);
+/** The experiment's tokenizer alone (a bpe from the cache, or trained as a run would), without scoring anything. */
+export async function experimentTokenizer(data: PlanData, opts: LoadOptions): Promise<Tokenizer> {
+  return (await sourcesAndTokenizer(data, opts, new DiskCache(opts.cacheDir), (_phase, f) => f())).tokenizer;
+}
 
+/** Every source's documents with their heldout split, and the tokenizer trained on the train splits. */
+async function sourcesAndTokenizer(data: PlanData, opts: LoadOptions, cache: DiskCache, time: <T>(phase: string, f: () => T) => T): Promise<{ loaded: Loaded[]; trainingHash: string; trainingTexts: () => Iterable<string>; tokenizer: Tokenizer; tokenizerMs: number }> {
   const loaded: Loaded[] = data.sources.map((src) => {
     const docs = time("load", () => sourceDocs(src, opts.cwd, cache));
     return time("split", () => {
@@ -94,7 +89,22 @@ export async function loadExperimentData(data: PlanData, opts: LoadOptions): Pro
   };
   const t0 = performance.now();
   const tokenizer = await makeTokenizer(data.tokenizer, { hash: trainingHash, texts: trainingTexts }, cache);
-  timings.tokenizer = Math.round(performance.now() - t0);
+  return { loaded, trainingHash, trainingTexts, tokenizer, tokenizerMs: Math.round(performance.now() - t0) };
+}
+
+export async function loadExperimentData(data: PlanData, opts: LoadOptions): Promise<ExperimentData> {
+  const timings: Record<string, number> = {};
+  const time = <T>(phase: string, f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      timings[phase] = (timings[phase] ?? 0) + Math.round(performance.now() - t0);
+    }
+  };
+  const cache = new DiskCache(opts.cacheDir);
+  const { loaded, trainingHash, trainingTexts, tokenizer, tokenizerMs } = await sourcesAndTokenizer(data, opts, cache, time);
+  timings.tokenizer = tokenizerMs;
 
   const readability = new Map<string, ReadabilityScores>();
   const lengths = new Map<string, Float64Array>();
