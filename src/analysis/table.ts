@@ -89,6 +89,7 @@ export function resultsTable(run: RunData, opts: TableOptions = {}): ResultsTabl
   const sources = firstSeen([run.plan.data.sources.map((s) => s.name), ...evals.map((e) => Object.keys(e.by_source))]);
   const buckets = firstSeen(evals.map((e) => e.by_bucket.map((b) => b.label)));
   const tasks = firstSeen(evals.map((e) => Object.keys(e.tasks ?? {}))).sort();
+  const benchmarks = firstSeen(evals.map((e) => Object.keys(e.benchmarks ?? {}))).sort();
   const used = firstSeen([run.plan.data.sources.map((s) => s.name), ...evals.map((e) => Object.keys(e.used ?? {}))]);
   const present = (has: (e: EvalRecord) => boolean) => evals.some(has);
 
@@ -101,6 +102,10 @@ export function resultsTable(run: RunData, opts: TableOptions = {}): ResultsTabl
     ...tasks.flatMap((t): (Column & { get: Getter })[] => [
       { name: `task.${t}.accuracy`, type: "double", get: (_, e) => e.tasks?.[t]?.accuracy ?? null },
       { name: `task.${t}.n`, type: "int", get: (_, e) => e.tasks?.[t]?.n ?? null },
+    ]),
+    ...benchmarks.flatMap((b): (Column & { get: Getter })[] => [
+      ...(["accuracy", "acc_norm", "acc_tok", "chance"] as const).map((k): Column & { get: Getter } => ({ name: `benchmark.${b}.${k}`, type: "double", get: (_, e) => e.benchmarks?.[b]?.[k] ?? null })),
+      { name: `benchmark.${b}.n`, type: "int", get: (_, e) => e.benchmarks?.[b]?.n ?? null },
     ]),
     ...used.filter((s) => present((e) => e.used?.[s] !== undefined)).map((s): Column & { get: Getter } => ({ name: `used.${s}`, type: "double", get: (_, e) => e.used?.[s] ?? null })),
   ];

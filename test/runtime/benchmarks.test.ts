@@ -22,6 +22,7 @@ import type { Cell, Plan } from "../../src/plan/types.js";
 import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
 import { experimentDataProvider } from "../../src/runtime/curriculum/provider.js";
 import { DataError } from "../../src/runtime/data/index.js";
+import { resultsTable } from "../../src/analysis/table.js";
 import { withBenchmarks, type LoadedBenchmark } from "../../src/runtime/eval/benchmark-data.js";
 import { choiceLogLikelihoods, scoreChoices } from "../../src/runtime/eval/choices.js";
 import { Gpt } from "../../src/runtime/model/model.js";
@@ -200,6 +201,18 @@ describe("multiple-choice benchmarks, trained", () => {
     expect(rows[0]).toMatchObject({ benchmark: "quiz", n: 56, chance: 0.5, versus_chance: "above" });
     expect(report.markdown).toContain("Multiple-choice benchmarks");
     expect(report.html).toContain("acc_norm");
+  });
+
+  it("goes into the results table: accuracies, chance and items per eval point", () => {
+    const run = loadRun(runDir);
+    const table = resultsTable(run);
+    const col = (name: string) => table.columns.findIndex((c) => c.name === name);
+    for (const k of ["accuracy", "acc_norm", "acc_tok", "chance", "n"]) expect(col(`benchmark.quiz.${k}`), k).toBeGreaterThanOrEqual(0);
+    const last = table.rows.at(-1)!;
+    const evals = run.cells[0]!.evals;
+    expect(last[col("benchmark.quiz.accuracy")]).toBe(evals.at(-1)!.benchmarks!["quiz"]!.accuracy);
+    expect(last[col("benchmark.quiz.n")]).toBe(56);
+    expect(last[col("benchmark.quiz.chance")]).toBe(0.5);
   });
 
   it("stops before training on a bad file, naming the file and the line", async () => {
