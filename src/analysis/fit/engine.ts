@@ -3,7 +3,7 @@
  * units, leave-one-unit-out error and goodness of fit. A law supplies a LawSpec.
  */
 import { gather } from "./data.js";
-import { BLOCK, cholesky, multiStart, rankStarts, solveFrom, substitute, type LogModel, type Problem, type Solution } from "./optimize.js";
+import { BLOCK, cholesky, groupedPass, multiStart, normal, rankStarts, scratch, solveFrom, substitute, type LogModel, type Problem, type Solution } from "./optimize.js";
 import { gaussian, quantile, Rng } from "./rng.js";
 import { FitError, type Goodness, type Interval } from "./types.js";
 
@@ -24,8 +24,9 @@ export interface LawSpec {
   readonly runs: number;
 }
 
-function problem(spec: LawSpec, idx: readonly number[]): Problem {
-  return { model: spec.model(idx), target: gather(spec.target, idx), delta: spec.delta, huberCurvature: idx.length > LARGE_POINTS };
+/** The fit of the points idx; with the Huber loss's own curvature on many points (see optimize.ts), or as `large` says. */
+function problem(spec: LawSpec, idx: readonly number[], large = idx.length > LARGE_POINTS): Problem {
+  return { model: spec.model(idx), target: gather(spec.target, idx), delta: spec.delta, huberCurvature: large };
 }
 
 function converged(best: Solution): Solution {
@@ -264,25 +265,47 @@ export const MAX_LOO_UNITS = 100;
 const KFOLDS = 10;
 
 /**
- * Leave-one-unit-out (10-fold by unit beyond MAX_LOO_UNITS units): each unit left out in turn, the law refitted (from the full fit) on the
- * rest, and the mean absolute log error on the held-out points. null with fewer than k + 2 units
- * or when some remainder cannot determine the law.
+ * Leave-one-unit-out (10-fold by unit beyond MAX_LOO_UNITS units): each unit left out in turn, the
+ * law refitted (from the full fit) on the rest, and the mean absolute log error on the held-out
+ * points. null with fewer than k + 2 units or when some remainder cannot determine the law.
  */
 export function leaveOneOut(spec: LawSpec, units: readonly (readonly number[])[], warm: readonly number[]): number | null {
   if (units.length < spec.k + 2) return null;
   // Beyond MAX_LOO_UNITS units, one refit per unit costs more than it tells: 10 folds of units instead.
-  const kfold = units.length > MAX_LOO_UNITS;
-  const unitOf = unitIndex(units, spec.target.length);
+  const folds = units.length > MAX_LOO_UNITS ? KFOLDS : units.length;
+  const n = spec.target.length;
+  const foldOf = unitIndex(units, n);
+  if (folds < units.length) for (let i = 0; i < n; i++) foldOf[i] = foldOf[i]! % folds;
+  const size = new Int32Array(folds);
+  for (let i = 0; i < n; i++) size[foldOf[i]!]!++;
+  // Every fold is refitted from `warm`, and one pass there gives each fold's share of the loss and
+  // of the normal equations: each refit then starts with the sums over the other folds, without a
+  // pass of its own. The refits use the curvature of a fit on all the points (they differ only
+  // around LARGE_POINTS; either converges to the same optimum), so that the sums are theirs.
+  const large = n > LARGE_POINTS;
+  const losses = new Float64Array(folds);
+  const shares = Array.from({ length: folds }, () => normal(spec.k));
+  groupedPass(problem(spec, allIndices(n), large), warm, scratch(spec.k), foldOf, losses, shares);
   let sum = 0;
   let count = 0;
-  for (let fold = 0; fold < (kfold ? KFOLDS : units.length); fold++) {
-    const train: number[] = [];
-    const held: number[] = [];
-    for (let i = 0; i < unitOf.length; i++) ((kfold ? unitOf[i]! % KFOLDS : unitOf[i]) === fold ? held : train).push(i);
+  for (let fold = 0; fold < folds; fold++) {
+    const train = new Array<number>(n - size[fold]!);
+    const held = new Array<number>(size[fold]!);
+    for (let i = 0, t = 0, h = 0; i < n; i++) {
+      if (foldOf[i] === fold) held[h++] = i;
+      else train[t++] = i;
+    }
+    const start = { loss: 0, normal: normal(spec.k) };
+    for (let other = 0; other < folds; other++) {
+      if (other === fold) continue;
+      start.loss += losses[other]!;
+      shares[other]!.jtj.forEach((v, j) => (start.normal.jtj[j]! += v));
+      shares[other]!.g.forEach((v, j) => (start.normal.g[j]! += v));
+    }
     let theta: number[];
     try {
       spec.check(train);
-      theta = refit(spec, train, [warm]).theta;
+      theta = converged(solveFrom(problem(spec, train, large), warm, undefined, start)).theta;
     } catch (e) {
       if (e instanceof FitError) return null;
       throw e;
