@@ -28,7 +28,7 @@ function spec(d: BnslData, x: readonly number[], xLabel: string, breaks: number,
     model: (idx) => bnslModel(d, idx, breaks),
     starts: (idx) => {
       // With no break the law is the power law, whose grid (same centring) serves as is.
-      if (breaks === 0) return lseStarts({ u: [d.u], centre: [d.centre], logY: d.logY }, idx);
+      if (breaks === 0) return lseStarts({ u: [d.u], logY: d.logY }, idx);
       // A start with the new break switched off (c = 0) reproduces the fit with one break fewer,
       // so adding a break never makes the fit worse.
       const [slo, shi] = widthBounds(d, idx);

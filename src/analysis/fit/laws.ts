@@ -45,7 +45,8 @@ export function lseSpec(d: LseData, predictors: readonly Predictor[], law: strin
  * say so instead of returning it.
  */
 function checkTerms(spec: LawSpec, theta: readonly number[], predictors: readonly Predictor[], y: string): void {
-  const { lower } = spec.model(allIndices(spec.target.length));
+  // The bounds are the data's, whatever the points: a model of none of them has them.
+  const { lower } = spec.model([]);
   predictors.forEach((p, j) => {
     const a = theta[1 + 2 * j]!;
     const alpha = theta[2 + 2 * j]!;
