@@ -225,7 +225,11 @@ class CgxParser extends EmbeddedActionsParser {
       last = this.CONSUME2(T.Ident);
       parts.push(last.image);
     });
-    return this.ACTION(() => ({ kind: "word", parts, text: parts.join("."), span: cover(this.tokSpan(first), this.tokSpan(last)) }) as WordItem);
+    return this.ACTION(() => {
+      // Most words have one part: their span and text are the token's own.
+      const span = last === first ? this.tokSpan(first) : cover(this.tokSpan(first), this.tokSpan(last));
+      return { kind: "word", parts, text: parts.length === 1 ? first.image : parts.join("."), span } as WordItem;
+    });
   });
 
   private wordOrCall = this.RULE("wordOrCall", (): Item => {
@@ -480,7 +484,7 @@ export function parse(source: string): ParseResult {
     diagnostics.push(diag("CGX0103", span, "unterminated block comment", "close it with `*/`"));
   }
   // An unclosed string is reported here and read as a string up to the end of its line.
-  const tokens = lexed.tokens.map((t) => {
+  const tokens = !lexed.tokens.some((t) => t.tokenType === T.UnterminatedString) ? lexed.tokens : lexed.tokens.map((t) => {
     if (t.tokenType !== T.UnterminatedString) return t;
     const span = index.span(t.startOffset, tokenEnd(t));
     diagnostics.push(diag("CGX0102", span, "unterminated string", 'close the string with `"` on the same line'));

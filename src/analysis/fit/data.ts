@@ -105,17 +105,38 @@ export function checkVaries(name: string, values: readonly number[]): void {
     throw new FitError(`${name} is constant (${hi}): there is no trend to fit`, `check that ${name} is the right column`);
 }
 
+/**
+ * Resampling units: the unit of each point (0 .. count - 1, in order of first appearance), not a
+ * list of points per unit: a million rows without groups would otherwise be a million one-point
+ * arrays for the garbage collector to trace through the whole fit.
+ */
+export interface Units {
+  readonly count: number;
+  readonly of: Int32Array;
+}
+
 /** Points with the same group id form one resampling unit; by default each point is its own. */
-export function unitsOf(n: number, groups: readonly (string | number)[] | undefined): number[][] {
-  if (!groups) return Array.from({ length: n }, (_, i) => [i]);
+export function unitsOf(n: number, groups: readonly (string | number)[] | undefined): Units {
+  const of = new Int32Array(n);
+  if (!groups) {
+    for (let i = 0; i < n; i++) of[i] = i;
+    return { count: n, of };
+  }
   if (groups.length !== n) throw new FitError(`groups has ${groups.length} ids but there are ${n} points`, "give one group id per point");
-  const byId = new Map<string | number, number[]>();
+  const byId = new Map<string | number, number>();
   groups.forEach((g, i) => {
-    const list = byId.get(g);
-    if (list) list.push(i);
-    else byId.set(g, [i]);
+    let u = byId.get(g);
+    if (u === undefined) byId.set(g, (u = byId.size));
+    of[i] = u;
   });
-  return [...byId.values()];
+  return { count: byId.size, of };
+}
+
+/** The points of each unit, in increasing order: what a resample of whole units draws. */
+export function unitPoints(units: Units): number[][] {
+  const points = Array.from({ length: units.count }, (): number[] => []);
+  units.of.forEach((u, i) => points[u]!.push(i));
+  return points;
 }
 
 /** values[i] for each i of idx, by a plain loop (Float64Array.from with a callback is several times slower). */

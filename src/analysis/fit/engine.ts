@@ -2,7 +2,7 @@
  * What every law shares: fitting a subset of the points, bootstrap replicates over resampling
  * units, leave-one-unit-out error and goodness of fit. A law supplies a LawSpec.
  */
-import { gather } from "./data.js";
+import { gather, unitPoints, type Units } from "./data.js";
 import { BLOCK, cholesky, groupedPass, multiStart, normal, rankStarts, scratch, solveFrom, substitute, type LogModel, type Problem, type Solution } from "./optimize.js";
 import { gaussian, quantile, Rng } from "./rng.js";
 import { FitError, type Goodness, type Interval } from "./types.js";
@@ -119,16 +119,7 @@ export function predictLog(spec: LawSpec, idx: readonly number[], theta: readonl
   return f;
 }
 
-/** The unit of each of the n points. */
-function unitIndex(units: readonly (readonly number[])[], n: number): Int32Array {
-  const unitOf = new Int32Array(n);
-  units.forEach((pts, u) => {
-    for (const i of pts) unitOf[i] = u;
-  });
-  return unitOf;
-}
-
-/** Draws units with replacement until as many units as the data has; returns their points. */
+/** Draws units (given by their points) with replacement until as many units as the data has; returns their points. */
 function resample(units: readonly (readonly number[])[], rng: Rng): number[] {
   const idx: number[] = [];
   for (let k = 0; k < units.length; k++) idx.push(...units[rng.int(units.length)]!);
@@ -150,15 +141,16 @@ const MIN_UNITS_FOR_DRAWS = 200;
  * costs too much, and the replicates are drawn from the estimator's large-sample distribution
  * instead (`sandwichDraws`), to which the bootstrap distribution converges.
  */
-export function bootstrap(spec: LawSpec, units: readonly (readonly number[])[], replicates: number, seed: number, starts: readonly (readonly number[])[]): Replicates {
-  if (spec.target.length > LARGE_POINTS && units.length >= MIN_UNITS_FOR_DRAWS && starts.length) {
+export function bootstrap(spec: LawSpec, units: Units, replicates: number, seed: number, starts: readonly (readonly number[])[]): Replicates {
+  if (spec.target.length > LARGE_POINTS && units.count >= MIN_UNITS_FOR_DRAWS && starts.length) {
     const draws = sandwichDraws(spec, units, replicates, seed, starts[0]!);
     if (draws) return draws;
   }
   const rng = new Rng(seed);
   const thetas: number[][] = [];
+  const points = replicates > 0 ? unitPoints(units) : [];
   for (let r = 0; r < replicates; r++) {
-    const idx = resample(units, rng);
+    const idx = resample(points, rng);
     try {
       spec.check(idx);
       thetas.push(refit(spec, idx, starts).theta);
@@ -182,12 +174,12 @@ export function bootstrap(spec: LawSpec, units: readonly (readonly number[])[], 
  * parameters, and of any function of them. Parameters at a bound stay there. null when H or M is
  * singular on the free parameters; the caller then refits.
  */
-export function sandwichDraws(spec: LawSpec, units: readonly (readonly number[])[], replicates: number, seed: number, theta: readonly number[]): Replicates | null {
+export function sandwichDraws(spec: LawSpec, units: Units, replicates: number, seed: number, theta: readonly number[]): Replicates | null {
   const n = spec.target.length;
   const k = spec.k;
   const model = spec.model(allIndices(n));
-  const unitOf = unitIndex(units, n);
-  const s = new Float64Array(units.length * k);
+  const unitOf = units.of;
+  const s = new Float64Array(units.count * k);
   const h = new Float64Array(k * k);
   const f = new Float64Array(BLOCK);
   const jac = new Float64Array(BLOCK * k);
@@ -216,15 +208,15 @@ export function sandwichDraws(spec: LawSpec, units: readonly (readonly number[])
   const m = free.length;
   if (m === 0) return null;
   const g = new Float64Array(k);
-  for (let u = 0; u < units.length; u++) for (let a = 0; a < k; a++) g[a]! += s[u * k + a]!;
+  for (let u = 0; u < units.count; u++) for (let a = 0; a < k; a++) g[a]! += s[u * k + a]!;
   const hf = new Float64Array(m * m);
   const mf = new Float64Array(m * m);
   for (let a = 0; a < m; a++)
     for (let b = 0; b <= a; b++) {
       const [ja, jb] = [free[a]!, free[b]!];
       hf[a * m + b] = h[Math.max(ja, jb) * k + Math.min(ja, jb)]!;
-      let v = -(g[ja]! * g[jb]!) / units.length;
-      for (let u = 0; u < units.length; u++) v += s[u * k + ja]! * s[u * k + jb]!;
+      let v = -(g[ja]! * g[jb]!) / units.count;
+      for (let u = 0; u < units.count; u++) v += s[u * k + ja]! * s[u * k + jb]!;
       mf[a * m + b] = v;
     }
   const lm = new Float64Array(m * m);
@@ -269,13 +261,12 @@ const KFOLDS = 10;
  * law refitted (from the full fit) on the rest, and the mean absolute log error on the held-out
  * points. null with fewer than k + 2 units or when some remainder cannot determine the law.
  */
-export function leaveOneOut(spec: LawSpec, units: readonly (readonly number[])[], warm: readonly number[]): number | null {
-  if (units.length < spec.k + 2) return null;
+export function leaveOneOut(spec: LawSpec, units: Units, warm: readonly number[]): number | null {
+  if (units.count < spec.k + 2) return null;
   // Beyond MAX_LOO_UNITS units, one refit per unit costs more than it tells: 10 folds of units instead.
-  const folds = units.length > MAX_LOO_UNITS ? KFOLDS : units.length;
+  const folds = units.count > MAX_LOO_UNITS ? KFOLDS : units.count;
   const n = spec.target.length;
-  const foldOf = unitIndex(units, n);
-  if (folds < units.length) for (let i = 0; i < n; i++) foldOf[i] = foldOf[i]! % folds;
+  const foldOf = units.of.map((u) => u % folds);
   const size = new Int32Array(folds);
   for (let i = 0; i < n; i++) size[foldOf[i]!]!++;
   // Every fold is refitted from `warm`, and one pass there gives each fold's share of the loss and

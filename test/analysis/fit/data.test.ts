@@ -1,7 +1,10 @@
-/** Point ids (the groups of the lack-of-fit test): equal predictor tuples, and only those, share an id. */
+/**
+ * Point ids (the groups of the lack-of-fit test): equal predictor tuples, and only those, share an
+ * id. Resampling units: a unit per group id, numbered in order of first appearance.
+ */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pointIds } from "../../../src/analysis/fit/data.js";
+import { pointIds, unitPoints, unitsOf } from "../../../src/analysis/fit/data.js";
 
 /** What the ids must mean, by strings: tuple i and tuple j are equal exactly when their ids are. */
 function expectGroups(columns: number[][], n: number): void {
@@ -41,5 +44,15 @@ describe("pointIds", () => {
     const grouped = pointIds([distinct.map((_, i) => i % 1000), distinct.map((_, i) => (i % 1000) * 2)], n);
     expect(grouped.count).toBe(1000);
     expect(grouped.ids[1003]).toBe(3);
+  });
+});
+
+describe("unitsOf", () => {
+  it("numbers units by first appearance, and lists each unit's points in order", () => {
+    const units = unitsOf(6, ["b", "a", "b", 3, "a", "c"]);
+    expect(units).toEqual({ count: 4, of: Int32Array.from([0, 1, 0, 2, 1, 3]) });
+    expect(unitPoints(units)).toEqual([[0, 2], [1, 4], [3], [5]]);
+    expect(unitsOf(3, undefined)).toEqual({ count: 3, of: Int32Array.from([0, 1, 2]) });
+    expect(() => unitsOf(3, ["a"])).toThrow("groups has 1 ids but there are 3 points");
   });
 });

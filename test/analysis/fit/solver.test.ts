@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { bnslData, bnslModel } from "../../../src/analysis/fit/bnsl.js";
 import { lseData, lseModel, lseStarts } from "../../../src/analysis/fit/lse.js";
-import { gather } from "../../../src/analysis/fit/data.js";
+import { gather, unitPoints, unitsOf } from "../../../src/analysis/fit/data.js";
 import { fitFresh, leaveOneOut, MAX_LOO_UNITS, predictLog, refit } from "../../../src/analysis/fit/engine.js";
 import { lseSpec } from "../../../src/analysis/fit/laws.js";
 import { BLOCK, choleskySolve, groupedPass, multiStart, normal, pass, rankStarts, scratch, solveFrom, type LogModel, type Problem } from "../../../src/analysis/fit/optimize.js";
@@ -200,13 +200,14 @@ describe("sums over groups, and solves that start from them", () => {
     const d = lseData([p.x, p.x2], p.y);
     const n = p.y.length;
     const all = idx(n);
-    const units = Array.from({ length: count }, (_, u) => all.filter((i) => i % count === u));
+    const units = unitsOf(n, all.map((i) => `unit ${i % count}`));
+    const members = unitPoints(units);
     const spec = lseSpec(d, [{ label: "N", values: p.x }, { label: "D", values: p.x2 }], "Chinchilla", 8, 1e-3);
     const warm = fitFresh(spec, all).solution.theta;
     const folds = count > MAX_LOO_UNITS ? 10 : count;
     let sum = 0;
     for (let fold = 0; fold < folds; fold++) {
-      const held = units.filter((_, u) => u % folds === fold).flat();
+      const held = members.filter((_, u) => u % folds === fold).flat().sort((a, b) => a - b);
       const train = all.filter((i) => !held.includes(i));
       const t = refit(spec, train, [warm]).theta;
       const f = predictLog(spec, held, t);
