@@ -160,9 +160,10 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
   const breaks = locations.map((loc, k) => ({ x: loc, interval: percentileInterval(perBreak[k]!, tried) }));
   const loo = criterion === "heldout" ? looOf(chosen) : opts.loo === false ? null : looOf(chosen);
   const points = pointIds([x], n);
+  const fitted = predictLog(chosen.spec, all, chosen.solution.theta);
   const warnings = [
     fewPoints(points.count, chosen.spec.k, `values of ${xLabel}`),
-    lackOfFit(points, x.map(Math.log), chosen.spec.target, predictLog(chosen.spec, all, chosen.solution.theta), chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
+    lackOfFit(points, x.map(Math.log), chosen.spec.target, fitted, chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
     ...intervalProblems(Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.x])), Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.interval]))),
     overruled,
   ].filter((w): w is string => w !== null);
@@ -171,7 +172,7 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
     breaks,
     params,
     selection: { criterion, scores, heldout_largest: check ? { sizes: check.heldOut, scores: check.scores } : null, chosen: chosen.breaks },
-    goodness: goodness(chosen.spec, chosen.solution.theta, loo),
+    goodness: goodness(chosen.spec, chosen.solution.theta, loo, fitted),
     warnings,
   };
 }

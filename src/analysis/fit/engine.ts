@@ -310,10 +310,9 @@ export function leaveOneOut(spec: LawSpec, units: Units, warm: readonly number[]
   return sum / count;
 }
 
-/** R^2 and RMSE of log y at the full fit, with the leave-one-out error when asked for. */
-export function goodness(spec: LawSpec, theta: readonly number[], loo: number | null): Goodness {
+/** R^2 and RMSE of log y at the full fit (its predictions f at every point, when the caller has them), with the leave-one-out error when asked for. */
+export function goodness(spec: LawSpec, theta: readonly number[], loo: number | null, f = predictLog(spec, allIndices(spec.target.length), theta)): Goodness {
   const n = spec.target.length;
-  const f = predictLog(spec, allIndices(n), theta);
   let m = 0;
   for (const t of spec.target) m += t / n;
   let ssRes = 0;
