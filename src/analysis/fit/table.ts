@@ -53,7 +53,7 @@ class CsvColumn implements Column {
 }
 
 /** Splits one CSV line with quotes in it; quotes may wrap a field, and "" inside quotes is a quote. */
-function splitQuoted(line: string, sep: string, lineNo: number): string[] {
+export function splitQuoted(line: string, sep: string, lineNo: number): string[] {
   const out: string[] = [];
   let field = "";
   let quoted = false;

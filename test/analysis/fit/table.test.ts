@@ -4,42 +4,35 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { groupColumn, numericColumn, readTable, TableError } from "../../../src/analysis/fit/table.js";
+import { groupColumn, numericColumn, readTable, splitQuoted, TableError } from "../../../src/analysis/fit/table.js";
 
-/** The reader before: lines split on \r?\n, fields on the separator (quotes by hand), all trimmed. */
+/**
+ * The reader before: lines split on \r?\n, fields on the separator, all trimmed. Lines with quotes
+ * go through `splitQuoted`, which it used as well and which is unchanged.
+ */
 function reference(text: string): { columns: string[]; lines: number[]; cells: string[][] } | string {
-  const splitQuoted = (line: string, sep: string, lineNo: number): string[] | string => {
+  const split = (line: string, sep: string, lineNo: number): string[] | string => {
     if (!line.includes('"')) return line.split(sep).map((f) => f.trim());
-    const out: string[] = [];
-    let field = "";
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i]!;
-      if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
-        else if (ch === '"') quoted = false;
-        else field += ch;
-      } else if (ch === '"' && field.trim() === "") quoted = true;
-      else if (ch === sep) out.push(field), (field = "");
-      else field += ch;
+    try {
+      return splitQuoted(line, sep, lineNo);
+    } catch (e) {
+      if (e instanceof TableError) return e.message;
+      throw e;
     }
-    if (quoted) return `line ${lineNo}: a quoted field is not closed`;
-    out.push(field);
-    return out.map((f) => f.trim());
   };
   const lines = text.split(/\r?\n/);
   const first = lines.findIndex((l) => l.trim() !== "");
   if (first < 0) return "the table is empty";
   const header = lines[first]!;
   const sep = !header.includes(",") && header.includes("\t") ? "\t" : ",";
-  const columns = splitQuoted(header, sep, first + 1);
+  const columns = split(header, sep, first + 1);
   if (typeof columns === "string") return columns;
   const cells = columns.map((): string[] => []);
   const rowLines: number[] = [];
   for (let i = first + 1; i < lines.length; i++) {
     const l = lines[i]!;
     if (l.trim() === "") continue;
-    const fields = splitQuoted(l, sep, i + 1);
+    const fields = split(l, sep, i + 1);
     if (typeof fields === "string") return fields;
     if (fields.length !== columns.length) return `line ${i + 1}: ${fields.length} fields, but the header has ${columns.length}`;
     fields.forEach((f, j) => cells[j]!.push(f));
