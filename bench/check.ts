@@ -6,11 +6,11 @@
  *
  *   npm run --silent bench:check
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, runNode } from "./cpu.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ROUNDS = 5;
@@ -28,16 +28,7 @@ const FILES: Record<string, string[]> = {
   ],
 };
 
-/** CPU seconds of a child process: it reports its own usage as its last line of stderr. */
-function cpuOf(args: string[]): number {
-  const probe = "process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\ncpu '+(u.user+u.system)/1e6+'\\n')})";
-  const out = spawnSync(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(probe)}`, ...args], { encoding: "utf8" });
-  const m = /cpu ([\d.]+)\s*$/.exec(out.stderr);
-  if (!m) throw new Error(`no CPU figure from ${args.join(" ")}: ${out.stderr.slice(-300)}`);
-  return Number(m[1]);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cpuOf = (args: string[]) => runNode(args).cpu;
 
 const dir = mkdtempSync(join(tmpdir(), "cgx-bench-check-"));
 try {

@@ -2,14 +2,16 @@
  * `cgx fit` on large tables: CSVs of 1e4, 1e5 and 1e6 rows drawn from a planted power law and a
  * planted Chinchilla law (1.5% log-normal noise, sizes log-uniform), each fitted by the real
  * command (`node bin/cgx.js fit ... --json`, default options: 200 bootstrap replicates and the
- * cross-validated error). Prints the wall time and the recovered parameters against the planted
- * ones; then times the solver alone against the one it replaced (ml-levenberg-marquardt, see
- * fit-legacy.ts) on the 1e4-row problems, from the same starts.
+ * cross-validated error). Prints its CPU seconds (the median of --rounds runs, 1 by default; CPU
+ * varies far less than wall time on a shared machine), the ratio to the CPU of `node -e 0`
+ * measured in the same run, the wall time of the last run, and the recovered parameters against
+ * the planted ones; then times the solver alone against the one it replaced
+ * (ml-levenberg-marquardt, see fit-legacy.ts) on the 1e4-row problems, from the same starts.
  *
  *   npm run --silent bench:fit                 all sizes
  *   npm run --silent bench:fit -- --rows 1e4,1e5
+ *   npm run --silent bench:fit -- --rows 1e6 --rounds 3
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { lseData, lseModel, lseStarts } from "../src/analysis/fit/lse.js";
 import { multiStart, rankStarts, type Problem, type Solution } from "../src/analysis/fit/optimize.js";
 import { gaussian, Rng } from "../src/analysis/fit/rng.js";
+import { median, runNode } from "./cpu.js";
 import { legacySolveFrom, loadLegacy } from "./fit-legacy.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -60,13 +63,16 @@ function csv(p: Planted): string {
 
 const rel = (est: number, truth: number) => `${((100 * (est - truth)) / truth).toFixed(2)}%`;
 
-function timeCli(law: "power" | "chinchilla", file: string): { seconds: number; fit: Record<string, unknown> } {
+function timeCli(law: "power" | "chinchilla", file: string, rounds: number): { cpu: number; wall: number; fit: Record<string, unknown> } {
   const args = [CLI, "fit", file, "--x", "params", "--y", "loss", "--law", law, "--json", ...(law === "chinchilla" ? ["--x2", "tokens"] : [])];
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 26, timeout: 900_000 });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`cgx fit --law ${law} failed (${r.status ?? r.signal}): ${r.stderr}`);
-  return { seconds, fit: JSON.parse(r.stdout) as Record<string, unknown> };
+  const cpu: number[] = [];
+  let last: ReturnType<typeof runNode> | undefined;
+  for (let r = 0; r < rounds; r++) {
+    last = runNode(args, { maxBuffer: 1 << 26, timeout: 900_000 });
+    if (last.out.status !== 0) throw new Error(`cgx fit --law ${law} failed (${last.out.status ?? last.out.signal}): ${last.out.stderr}`);
+    cpu.push(last.cpu);
+  }
+  return { cpu: median(cpu), wall: last!.wall, fit: JSON.parse(last!.out.stdout) as Record<string, unknown> };
 }
 
 function problemOf(p: Planted, law: "power" | "chinchilla"): { problem: Problem; starts: number[][] } {
@@ -84,21 +90,26 @@ function timed<T>(f: () => T): { value: T; ms: number } {
 
 async function main() {
   const sizes = (arg("--rows") ?? "1e4,1e5,1e6").split(",").map(Number);
+  const rounds = Number(arg("--rounds") ?? 1);
   const dir = mkdtempSync(join(tmpdir(), "cgx-bench-fit-"));
   try {
+    const ref = median(Array.from({ length: 5 }, () => runNode(["-e", "0"]).cpu));
     console.log(`cgx fit on planted tables (${(100 * NOISE).toFixed(1)}% noise, default options: 200 bootstrap replicates, cross-validated error)`);
+    console.log(`reference: node -e 0, ${ref.toFixed(2)} s of CPU (median of 5); CPU of cgx fit the median of ${rounds} run${rounds === 1 ? "" : "s"}`);
     for (const law of ["power", "chinchilla"] as const) {
       const truth: Record<string, number> = law === "power" ? POWER : CHIN;
       for (const rows of sizes) {
         const p = plant(law, rows, rows + (law === "power" ? 0 : 1));
         const file = join(dir, `${law}-${rows}.csv`);
         writeFileSync(file, csv(p));
-        const { seconds, fit } = timeCli(law, file);
+        const { cpu, wall, fit } = timeCli(law, file, rounds);
         const g = fit["goodness"] as { loo_mae_log: number | null };
         const params = Object.keys(truth)
           .map((k) => `${k} ${Number(fit[k]).toPrecision(5)} (planted ${truth[k]}, ${rel(Number(fit[k]), truth[k]!)})`)
           .join(", ");
-        console.log(`  ${law.padEnd(10)} ${String(rows).padStart(8)} rows  ${seconds.toFixed(2).padStart(7)} s   ${params}; CV MAE ${g.loo_mae_log?.toPrecision(3) ?? "-"}`);
+        console.log(
+          `  ${law.padEnd(10)} ${String(rows).padStart(8)} rows  ${cpu.toFixed(2).padStart(6)} s CPU (${(cpu / ref).toFixed(0).padStart(3)}x the reference), ${wall.toFixed(2).padStart(6)} s wall   ${params}; CV MAE ${g.loo_mae_log?.toPrecision(3) ?? "-"}`,
+        );
       }
     }
     const legacy = await loadLegacy();

@@ -214,7 +214,15 @@ function sortedJson(o: Readonly<Record<string, string | number>>): string {
   return JSON.stringify(Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!])));
 }
 
-export function expand(exp: Experiment, ctx: BuildContext): Expansion {
+export interface ExpandOptions {
+  /**
+   * Run every per-cell check but build no cells (`cells` is then empty): `cgx check` and the editor
+   * need the diagnostics, not the plan, and skip serialising and hashing each cell.
+   */
+  readonly checkOnly?: boolean;
+}
+
+export function expand(exp: Experiment, ctx: BuildContext, options: ExpandOptions = {}): Expansion {
   const rep = new Reporter(ctx);
   const data = planData(exp);
   // The size of the grid is known before any shape is built: a huge grid fails at once.
@@ -370,6 +378,8 @@ export function expand(exp: Experiment, ctx: BuildContext): Expansion {
       const growth = growOn ? growthFor(exp, size, at, time, rep, where, provisional!) : null;
       const pruning = pruneOn ? pruningFor(exp, at, time, rep, where) : [];
       const evalPoints = evalPointsFor(exp, at, time, rep, where, (ownStages ?? []).flatMap((st) => tokensOf(st.end) ?? []));
+      // Every check of the cell has run by now: what follows builds it.
+      if (options.checkOnly) continue;
       const axes: Record<string, string | number> = {};
       for (const [k, v] of point) axes[k] = v;
       const rest = {

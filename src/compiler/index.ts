@@ -50,7 +50,7 @@ export function compile(text: string, options: CompileOptions = {}): CompileResu
     }
   } else if (experiment && options.checkOnly) {
     // Per-cell checks (events after a small cell's budget ends) need the expansion too.
-    expand(experiment, ctx);
+    expand(experiment, ctx, { checkOnly: true });
   }
   return {
     ...(plan ? { plan } : {}),

@@ -17,7 +17,17 @@ import type {
 } from "./syntax.js";
 import * as T from "./tokens.js";
 
-const lexer = new Lexer(T.allTokens, { positionTracking: "full", ensureOptimizations: false });
+// Tokens carry their start offset only: spans come from the LineIndex, and chevrotain's tracking of
+// lines and columns tripled the time of lexing. The lexer must keep its first-character optimisation.
+const lexer = new Lexer(T.allTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
+
+/**
+ * The offset just past a token: its start plus its image's length, or its own `endOffset` (inclusive,
+ * as chevrotain counts) where the repairs below made the token and its image differs from the text.
+ */
+function tokenEnd(t: IToken): number {
+  return t.endOffset !== undefined ? t.endOffset + 1 : t.startOffset + t.image.length;
+}
 
 const MAGNITUDE: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
 
@@ -41,10 +51,10 @@ class CgxParser extends EmbeddedActionsParser {
       // A token chevrotain inserted to recover has no place in the text: put it, empty, just after
       // the last real token read (the error itself is reported from the recognition exception).
       const prev = this.LA(0);
-      const at = isNaN(prev.startOffset) ? 0 : (prev.endOffset ?? prev.startOffset) + 1;
+      const at = isNaN(prev.startOffset) ? 0 : tokenEnd(prev);
       return this.index.span(at, at);
     }
-    return this.index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+    return this.index.span(t.startOffset, tokenEnd(t));
   }
 
   public file = this.RULE("file", (): Statement[] => {
@@ -215,7 +225,11 @@ class CgxParser extends EmbeddedActionsParser {
       last = this.CONSUME2(T.Ident);
       parts.push(last.image);
     });
-    return this.ACTION(() => ({ kind: "word", parts, text: parts.join("."), span: cover(this.tokSpan(first), this.tokSpan(last)) }) as WordItem);
+    return this.ACTION(() => {
+      // Most words have one part: their span and text are the token's own.
+      const span = last === first ? this.tokSpan(first) : cover(this.tokSpan(first), this.tokSpan(last));
+      return { kind: "word", parts, text: parts.length === 1 ? first.image : parts.join("."), span } as WordItem;
+    });
   });
 
   private wordOrCall = this.RULE("wordOrCall", (): Item => {
@@ -316,7 +330,7 @@ function significantTokens(tokens: IToken[], index: LineIndex): { tokens: IToken
       const after = tokens[i + 2];
       const itemEnds = ![T.LBrace, T.RBrace, T.Semicolon].includes(prev.tokenType);
       if (depth === 0 && itemEnds && next?.tokenType === T.LBrace && (!after || after.tokenType === T.Newline)) {
-        const line = index.position(prev.endOffset ?? prev.startOffset).line;
+        const line = index.position(tokenEnd(prev) - 1).line;
         repaired.push(
           diag("CGX0105", index.span(next.startOffset, next.startOffset + 1), "a block must start on the line of its statement", `move this \`{\` to the end of line ${line}`),
         );
@@ -360,9 +374,9 @@ function repairBraces(tokens: IToken[], text: string, index: LineIndex, cutShort
   }
   if (balanced && depth === 0) return { tokens, diagnostics: [] };
   const diagnostics: Diagnostic[] = [];
-  const span = (t: IToken) => index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+  const span = (t: IToken) => index.span(t.startOffset, tokenEnd(t));
   const virtualClose = (after: IToken | undefined): IToken => {
-    const at = after ? (after.endOffset ?? after.startOffset) : 0;
+    const at = after ? tokenEnd(after) - 1 : 0;
     return { ...(after ?? tokens[0]!), image: "}", startOffset: at, endOffset: at, tokenType: T.RBrace, tokenTypeIdx: T.RBrace.tokenTypeIdx } as IToken;
   };
   const lastReal = (out: IToken[]) => {
@@ -374,7 +388,7 @@ function repairBraces(tokens: IToken[], text: string, index: LineIndex, cutShort
     const last = lastReal(out);
     out.push(virtualClose(last));
     if (quiet) return;
-    const line = last ? index.position(last.endOffset ?? last.startOffset).line : 1;
+    const line = last ? index.position(tokenEnd(last) - 1).line : 1;
     diagnostics.push(diag("CGX0104", span(open.tok), "this `{` is never closed", `add \`}\` after line ${line}`));
   };
   const stack: Array<{ tok: IToken; indent: number; line: number }> = [];
@@ -462,26 +476,26 @@ export function parse(source: string): ParseResult {
   }
   const comments: Comment[] = (lexed.groups["comments"] ?? []).map((t) => ({
     text: t.image,
-    span: index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1),
+    span: index.span(t.startOffset, tokenEnd(t)),
   }));
   const open = (lexed.groups["comments"] ?? []).find((t) => t.tokenType === T.UnterminatedComment);
   if (open) {
-    const span = index.span(open.startOffset, (open.endOffset ?? open.startOffset) + 1);
+    const span = index.span(open.startOffset, tokenEnd(open));
     diagnostics.push(diag("CGX0103", span, "unterminated block comment", "close it with `*/`"));
   }
   // An unclosed string is reported here and read as a string up to the end of its line.
-  const tokens = lexed.tokens.map((t) => {
+  const tokens = !lexed.tokens.some((t) => t.tokenType === T.UnterminatedString) ? lexed.tokens : lexed.tokens.map((t) => {
     if (t.tokenType !== T.UnterminatedString) return t;
-    const span = index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+    const span = index.span(t.startOffset, tokenEnd(t));
     diagnostics.push(diag("CGX0102", span, "unterminated string", 'close the string with `"` on the same line'));
-    return { ...t, image: t.image + '"', tokenType: T.StringLit, tokenTypeIdx: T.StringLit.tokenTypeIdx } as IToken;
+    return { ...t, image: t.image + '"', endOffset: tokenEnd(t) - 1, tokenType: T.StringLit, tokenTypeIdx: T.StringLit.tokenTypeIdx } as IToken;
   });
   for (const t of tokens) {
     // `1e999` lexes as a number but is not one: stop it here, before it becomes Infinity in a plan.
     if (t.tokenType !== T.NumberLit && t.tokenType !== T.PercentLit) continue;
     const value = t.tokenType === T.PercentLit ? Number(t.image.slice(0, -1)) : parseNumberText(t.image);
     if (!Number.isFinite(value)) {
-      const span = index.span(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+      const span = index.span(t.startOffset, tokenEnd(t));
       diagnostics.push(diag("CGX0402", span, `the number \`${t.image}\` is too large`, "numbers must be below about 1.8e308"));
     }
   }
@@ -489,7 +503,7 @@ export function parse(source: string): ParseResult {
   const deep = tooDeep(significant.tokens);
   if (deep) {
     // Parsing this would exhaust the stack: one error, and no tree.
-    const span = index.span(deep.startOffset, (deep.endOffset ?? deep.startOffset) + 1);
+    const span = index.span(deep.startOffset, tokenEnd(deep));
     diagnostics.push(diag("CGX0106", span, `blocks, lists and calls are nested more than ${MAX_NESTING} deep here`, `cgx reads at most ${MAX_NESTING} levels; flatten the structure`));
     return { syntax: { statements: [], comments, errorSpans: [span], cutShort: true }, diagnostics, index };
   }
@@ -532,11 +546,11 @@ function syntaxErrorDiagnostic(e: IRecognitionException, index: LineIndex, text:
   const atEnd = t.tokenType.name === "EOF" || isNaN(t.startOffset);
   const prev = (e as { previousToken?: IToken }).previousToken;
   let start = atEnd ? text.length : t.startOffset;
-  let end = atEnd ? text.length : (t.endOffset ?? t.startOffset) + 1;
+  let end = atEnd ? text.length : tokenEnd(t);
   if (t.tokenType === T.Newline || atEnd) {
     // Point just after the last real token, where the missing piece belongs.
     if (prev && !isNaN(prev.startOffset)) {
-      start = (prev.endOffset ?? prev.startOffset) + 1;
+      start = tokenEnd(prev);
       end = start + 1;
     }
     if (atEnd) end = start;

@@ -11,6 +11,8 @@ export interface Span {
 /** Maps offsets to 1-based line and column numbers; built once per source text. */
 export class LineIndex {
   private readonly lineStarts: number[];
+  /** The line found last. */
+  private hint = 0;
 
   constructor(readonly text: string) {
     this.lineStarts = [0];
@@ -19,23 +21,35 @@ export class LineIndex {
     }
   }
 
+  /** Index of the last line start at or before `offset` (already clamped): the lines are searched from the last one found, as spans come mostly in order. */
+  private lineOf(offset: number): number {
+    const starts = this.lineStarts;
+    let lo = this.hint;
+    if (starts[lo]! <= offset && (lo + 1 >= starts.length || starts[lo + 1]! > offset)) return lo;
+    lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    this.hint = lo;
+    return lo;
+  }
+
   /** 1-based line and column of an offset (offsets past the end clamp to the end). */
   position(offset: number): { line: number; col: number } {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid]! <= clamped) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, col: clamped - this.lineStarts[lo]! + 1 };
+    const l = this.lineOf(clamped);
+    return { line: l + 1, col: clamped - this.lineStarts[l]! + 1 };
   }
 
   span(start: number, end: number): Span {
-    const a = this.position(start);
-    const b = this.position(end);
-    return { start, end, line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+    const a = Math.max(0, Math.min(start, this.text.length));
+    const b = Math.max(0, Math.min(end, this.text.length));
+    const la = this.lineOf(a);
+    const lb = this.lineOf(b);
+    return { start, end, line: la + 1, col: a - this.lineStarts[la]! + 1, endLine: lb + 1, endCol: b - this.lineStarts[lb]! + 1 };
   }
 
   /** The text of a 1-based line, without its newline. */

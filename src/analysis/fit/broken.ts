@@ -28,7 +28,7 @@ function spec(d: BnslData, x: readonly number[], xLabel: string, breaks: number,
     model: (idx) => bnslModel(d, idx, breaks),
     starts: (idx) => {
       // With no break the law is the power law, whose grid (same centring) serves as is.
-      if (breaks === 0) return lseStarts({ u: [d.u], centre: [d.centre], logY: d.logY }, idx);
+      if (breaks === 0) return lseStarts({ u: [d.u], logY: d.logY }, idx);
       // A start with the new break switched off (c = 0) reproduces the fit with one break fewer,
       // so adding a break never makes the fit worse.
       const [slo, shi] = widthBounds(d, idx);
@@ -160,9 +160,10 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
   const breaks = locations.map((loc, k) => ({ x: loc, interval: percentileInterval(perBreak[k]!, tried) }));
   const loo = criterion === "heldout" ? looOf(chosen) : opts.loo === false ? null : looOf(chosen);
   const points = pointIds([x], n);
+  const fitted = predictLog(chosen.spec, all, chosen.solution.theta);
   const warnings = [
     fewPoints(points.count, chosen.spec.k, `values of ${xLabel}`),
-    lackOfFit(points, x.map(Math.log), chosen.spec.target, predictLog(chosen.spec, all, chosen.solution.theta), chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
+    lackOfFit(points, x.map(Math.log), chosen.spec.target, fitted, chosen.spec.k, `a broken power law with ${chosen.breaks} break${chosen.breaks === 1 ? "" : "s"}`),
     ...intervalProblems(Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.x])), Object.fromEntries(breaks.map((b, i) => [`break ${i + 1}`, b.interval]))),
     overruled,
   ].filter((w): w is string => w !== null);
@@ -171,7 +172,7 @@ export function fitBroken(x: readonly number[], y: readonly number[], opts: Brok
     breaks,
     params,
     selection: { criterion, scores, heldout_largest: check ? { sizes: check.heldOut, scores: check.scores } : null, chosen: chosen.breaks },
-    goodness: goodness(chosen.spec, chosen.solution.theta, loo),
+    goodness: goodness(chosen.spec, chosen.solution.theta, loo, fitted),
     warnings,
   };
 }

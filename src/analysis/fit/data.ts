@@ -10,43 +10,57 @@ export function checkColumn(name: string, values: readonly number[], n: number):
   });
 }
 
-/** Points grouped by their predictor values: equal values, equal id (0, 1, ... in increasing order of the values). */
+/** Points grouped by their predictor values: equal values, equal id (0, 1, ... in order of first appearance). */
 export interface PointIds {
   readonly ids: Int32Array;
   readonly count: number;
 }
 
-/** Ids of equal keys, by sorting and binary search: no map or string per point. */
-function denseIds(keys: Float64Array): PointIds {
-  const sorted = keys.slice().sort();
-  let count = 0;
-  for (let i = 0; i < sorted.length; i++) if (count === 0 || sorted[i] !== sorted[count - 1]) sorted[count++] = sorted[i]!;
-  const ids = new Int32Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    // Branch-free binary search (the comparison picks the half without a jump to mispredict).
-    const key = keys[i]!;
-    let base = 0;
-    for (let len = count; len > 1; ) {
-      const half = len >> 1;
-      base = sorted[base + half - 1]! < key ? base + half : base;
-      len -= half;
-    }
-    ids[i] = base;
+/** A 32-bit hash of one double (murmur3's finaliser over its two words), mixed into h. */
+function mix(h: number, v: number, bits: Float64Array, words: Uint32Array): number {
+  bits[0] = v === 0 ? 0 : v; // -0 equals 0
+  for (let w = 0; w < 2; w++) {
+    let k = Math.imul(words[w]!, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h = Math.imul(((h ^ k) << 13) | ((h ^ k) >>> 19), 5) + 0xe6546b64;
   }
-  return { ids, count };
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
-/** Ids of points by their values of the given columns (one predictor, or N and D). */
+/**
+ * Ids of points by their values of the given columns (one predictor, or N and D), in one pass: an
+ * open-addressing hash table of the first point of each tuple, in typed arrays (no map, string or
+ * object per point; sorting a million keys and searching them took most of a large fit's warnings).
+ */
 export function pointIds(columns: readonly (readonly number[])[], n: number): PointIds {
-  let acc: PointIds = { ids: new Int32Array(n), count: n > 0 ? 1 : 0 };
-  for (const col of columns) {
-    const own = denseIds(Float64Array.from(col));
-    // The pair (earlier id, this column's id) as one number: exact in a double, both being below n + 1.
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = acc.ids[i]! * (own.count + 1) + own.ids[i]!;
-    acc = denseIds(keys);
+  const ids = new Int32Array(n);
+  let size = 2;
+  while (size < 2 * n) size *= 2;
+  const first = new Int32Array(size).fill(-1);
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    let h = 0;
+    for (const col of columns) h = mix(h, col[i]!, bits, words);
+    for (let at = h & (size - 1); ; at = (at + 1) & (size - 1)) {
+      const j = first[at]!;
+      if (j < 0) {
+        first[at] = i;
+        ids[i] = count++;
+        break;
+      }
+      if (columns.every((col) => col[j] === col[i])) {
+        ids[i] = ids[j]!;
+        break;
+      }
+    }
   }
-  return acc;
+  return { ids, count };
 }
 
 /** Distinct values among values[i] for i in idx, counted up to `cap`: a check needs only "at least cap", and a million points reach it at once. */
@@ -91,17 +105,38 @@ export function checkVaries(name: string, values: readonly number[]): void {
     throw new FitError(`${name} is constant (${hi}): there is no trend to fit`, `check that ${name} is the right column`);
 }
 
+/**
+ * Resampling units: the unit of each point (0 .. count - 1, in order of first appearance), not a
+ * list of points per unit: a million rows without groups would otherwise be a million one-point
+ * arrays for the garbage collector to trace through the whole fit.
+ */
+export interface Units {
+  readonly count: number;
+  readonly of: Int32Array;
+}
+
 /** Points with the same group id form one resampling unit; by default each point is its own. */
-export function unitsOf(n: number, groups: readonly (string | number)[] | undefined): number[][] {
-  if (!groups) return Array.from({ length: n }, (_, i) => [i]);
+export function unitsOf(n: number, groups: readonly (string | number)[] | undefined): Units {
+  const of = new Int32Array(n);
+  if (!groups) {
+    for (let i = 0; i < n; i++) of[i] = i;
+    return { count: n, of };
+  }
   if (groups.length !== n) throw new FitError(`groups has ${groups.length} ids but there are ${n} points`, "give one group id per point");
-  const byId = new Map<string | number, number[]>();
+  const byId = new Map<string | number, number>();
   groups.forEach((g, i) => {
-    const list = byId.get(g);
-    if (list) list.push(i);
-    else byId.set(g, [i]);
+    let u = byId.get(g);
+    if (u === undefined) byId.set(g, (u = byId.size));
+    of[i] = u;
   });
-  return [...byId.values()];
+  return { count: byId.size, of };
+}
+
+/** The points of each unit, in increasing order: what a resample of whole units draws. */
+export function unitPoints(units: Units): number[][] {
+  const points = Array.from({ length: units.count }, (): number[] => []);
+  units.of.forEach((u, i) => points[u]!.push(i));
+  return points;
 }
 
 /** values[i] for each i of idx, by a plain loop (Float64Array.from with a callback is several times slower). */

@@ -2,8 +2,8 @@
  * What every law shares: fitting a subset of the points, bootstrap replicates over resampling
  * units, leave-one-unit-out error and goodness of fit. A law supplies a LawSpec.
  */
-import { gather } from "./data.js";
-import { BLOCK, cholesky, multiStart, rankStarts, solveFrom, substitute, type LogModel, type Problem, type Solution } from "./optimize.js";
+import { gather, unitPoints, type Units } from "./data.js";
+import { BLOCK, cholesky, groupedPass, multiStart, normal, rankStarts, scratch, solveFrom, substitute, type LogModel, type Problem, type Solution } from "./optimize.js";
 import { gaussian, quantile, Rng } from "./rng.js";
 import { FitError, type Goodness, type Interval } from "./types.js";
 
@@ -24,8 +24,9 @@ export interface LawSpec {
   readonly runs: number;
 }
 
-function problem(spec: LawSpec, idx: readonly number[]): Problem {
-  return { model: spec.model(idx), target: gather(spec.target, idx), delta: spec.delta, huberCurvature: idx.length > LARGE_POINTS };
+/** The fit of the points idx; with the Huber loss's own curvature on many points (see optimize.ts), or as `large` says. */
+function problem(spec: LawSpec, idx: readonly number[], large = idx.length > LARGE_POINTS): Problem {
+  return { model: spec.model(idx), target: gather(spec.target, idx), delta: spec.delta, huberCurvature: large };
 }
 
 function converged(best: Solution): Solution {
@@ -118,16 +119,7 @@ export function predictLog(spec: LawSpec, idx: readonly number[], theta: readonl
   return f;
 }
 
-/** The unit of each of the n points. */
-function unitIndex(units: readonly (readonly number[])[], n: number): Int32Array {
-  const unitOf = new Int32Array(n);
-  units.forEach((pts, u) => {
-    for (const i of pts) unitOf[i] = u;
-  });
-  return unitOf;
-}
-
-/** Draws units with replacement until as many units as the data has; returns their points. */
+/** Draws units (given by their points) with replacement until as many units as the data has; returns their points. */
 function resample(units: readonly (readonly number[])[], rng: Rng): number[] {
   const idx: number[] = [];
   for (let k = 0; k < units.length; k++) idx.push(...units[rng.int(units.length)]!);
@@ -149,15 +141,16 @@ const MIN_UNITS_FOR_DRAWS = 200;
  * costs too much, and the replicates are drawn from the estimator's large-sample distribution
  * instead (`sandwichDraws`), to which the bootstrap distribution converges.
  */
-export function bootstrap(spec: LawSpec, units: readonly (readonly number[])[], replicates: number, seed: number, starts: readonly (readonly number[])[]): Replicates {
-  if (spec.target.length > LARGE_POINTS && units.length >= MIN_UNITS_FOR_DRAWS && starts.length) {
+export function bootstrap(spec: LawSpec, units: Units, replicates: number, seed: number, starts: readonly (readonly number[])[]): Replicates {
+  if (spec.target.length > LARGE_POINTS && units.count >= MIN_UNITS_FOR_DRAWS && starts.length) {
     const draws = sandwichDraws(spec, units, replicates, seed, starts[0]!);
     if (draws) return draws;
   }
   const rng = new Rng(seed);
   const thetas: number[][] = [];
+  const points = replicates > 0 ? unitPoints(units) : [];
   for (let r = 0; r < replicates; r++) {
-    const idx = resample(units, rng);
+    const idx = resample(points, rng);
     try {
       spec.check(idx);
       thetas.push(refit(spec, idx, starts).theta);
@@ -181,12 +174,12 @@ export function bootstrap(spec: LawSpec, units: readonly (readonly number[])[], 
  * parameters, and of any function of them. Parameters at a bound stay there. null when H or M is
  * singular on the free parameters; the caller then refits.
  */
-export function sandwichDraws(spec: LawSpec, units: readonly (readonly number[])[], replicates: number, seed: number, theta: readonly number[]): Replicates | null {
+export function sandwichDraws(spec: LawSpec, units: Units, replicates: number, seed: number, theta: readonly number[]): Replicates | null {
   const n = spec.target.length;
   const k = spec.k;
   const model = spec.model(allIndices(n));
-  const unitOf = unitIndex(units, n);
-  const s = new Float64Array(units.length * k);
+  const unitOf = units.of;
+  const s = new Float64Array(units.count * k);
   const h = new Float64Array(k * k);
   const f = new Float64Array(BLOCK);
   const jac = new Float64Array(BLOCK * k);
@@ -215,15 +208,15 @@ export function sandwichDraws(spec: LawSpec, units: readonly (readonly number[])
   const m = free.length;
   if (m === 0) return null;
   const g = new Float64Array(k);
-  for (let u = 0; u < units.length; u++) for (let a = 0; a < k; a++) g[a]! += s[u * k + a]!;
+  for (let u = 0; u < units.count; u++) for (let a = 0; a < k; a++) g[a]! += s[u * k + a]!;
   const hf = new Float64Array(m * m);
   const mf = new Float64Array(m * m);
   for (let a = 0; a < m; a++)
     for (let b = 0; b <= a; b++) {
       const [ja, jb] = [free[a]!, free[b]!];
       hf[a * m + b] = h[Math.max(ja, jb) * k + Math.min(ja, jb)]!;
-      let v = -(g[ja]! * g[jb]!) / units.length;
-      for (let u = 0; u < units.length; u++) v += s[u * k + ja]! * s[u * k + jb]!;
+      let v = -(g[ja]! * g[jb]!) / units.count;
+      for (let u = 0; u < units.count; u++) v += s[u * k + ja]! * s[u * k + jb]!;
       mf[a * m + b] = v;
     }
   const lm = new Float64Array(m * m);
@@ -264,25 +257,46 @@ export const MAX_LOO_UNITS = 100;
 const KFOLDS = 10;
 
 /**
- * Leave-one-unit-out (10-fold by unit beyond MAX_LOO_UNITS units): each unit left out in turn, the law refitted (from the full fit) on the
- * rest, and the mean absolute log error on the held-out points. null with fewer than k + 2 units
- * or when some remainder cannot determine the law.
+ * Leave-one-unit-out (10-fold by unit beyond MAX_LOO_UNITS units): each unit left out in turn, the
+ * law refitted (from the full fit) on the rest, and the mean absolute log error on the held-out
+ * points. null with fewer than k + 2 units or when some remainder cannot determine the law.
  */
-export function leaveOneOut(spec: LawSpec, units: readonly (readonly number[])[], warm: readonly number[]): number | null {
-  if (units.length < spec.k + 2) return null;
+export function leaveOneOut(spec: LawSpec, units: Units, warm: readonly number[]): number | null {
+  if (units.count < spec.k + 2) return null;
   // Beyond MAX_LOO_UNITS units, one refit per unit costs more than it tells: 10 folds of units instead.
-  const kfold = units.length > MAX_LOO_UNITS;
-  const unitOf = unitIndex(units, spec.target.length);
+  const folds = units.count > MAX_LOO_UNITS ? KFOLDS : units.count;
+  const n = spec.target.length;
+  const foldOf = units.of.map((u) => u % folds);
+  const size = new Int32Array(folds);
+  for (let i = 0; i < n; i++) size[foldOf[i]!]!++;
+  // Every fold is refitted from `warm`, and one pass there gives each fold's share of the loss and
+  // of the normal equations: each refit then starts with the sums over the other folds, without a
+  // pass of its own. The refits use the curvature of a fit on all the points (they differ only
+  // around LARGE_POINTS; either converges to the same optimum), so that the sums are theirs.
+  const large = n > LARGE_POINTS;
+  const losses = new Float64Array(folds);
+  const shares = Array.from({ length: folds }, () => normal(spec.k));
+  groupedPass(problem(spec, allIndices(n), large), warm, scratch(spec.k), foldOf, losses, shares);
   let sum = 0;
   let count = 0;
-  for (let fold = 0; fold < (kfold ? KFOLDS : units.length); fold++) {
-    const train: number[] = [];
-    const held: number[] = [];
-    for (let i = 0; i < unitOf.length; i++) ((kfold ? unitOf[i]! % KFOLDS : unitOf[i]) === fold ? held : train).push(i);
+  for (let fold = 0; fold < folds; fold++) {
+    const train = new Array<number>(n - size[fold]!);
+    const held = new Array<number>(size[fold]!);
+    for (let i = 0, t = 0, h = 0; i < n; i++) {
+      if (foldOf[i] === fold) held[h++] = i;
+      else train[t++] = i;
+    }
+    const start = { loss: 0, normal: normal(spec.k) };
+    for (let other = 0; other < folds; other++) {
+      if (other === fold) continue;
+      start.loss += losses[other]!;
+      shares[other]!.jtj.forEach((v, j) => (start.normal.jtj[j]! += v));
+      shares[other]!.g.forEach((v, j) => (start.normal.g[j]! += v));
+    }
     let theta: number[];
     try {
       spec.check(train);
-      theta = refit(spec, train, [warm]).theta;
+      theta = converged(solveFrom(problem(spec, train, large), warm, undefined, start)).theta;
     } catch (e) {
       if (e instanceof FitError) return null;
       throw e;
@@ -296,10 +310,9 @@ export function leaveOneOut(spec: LawSpec, units: readonly (readonly number[])[]
   return sum / count;
 }
 
-/** R^2 and RMSE of log y at the full fit, with the leave-one-out error when asked for. */
-export function goodness(spec: LawSpec, theta: readonly number[], loo: number | null): Goodness {
+/** R^2 and RMSE of log y at the full fit (its predictions f at every point, when the caller has them), with the leave-one-out error when asked for. */
+export function goodness(spec: LawSpec, theta: readonly number[], loo: number | null, f = predictLog(spec, allIndices(spec.target.length), theta)): Goodness {
   const n = spec.target.length;
-  const f = predictLog(spec, allIndices(n), theta);
   let m = 0;
   for (const t of spec.target) m += t / n;
   let ssRes = 0;

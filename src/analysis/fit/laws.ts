@@ -45,7 +45,8 @@ export function lseSpec(d: LseData, predictors: readonly Predictor[], law: strin
  * say so instead of returning it.
  */
 function checkTerms(spec: LawSpec, theta: readonly number[], predictors: readonly Predictor[], y: string): void {
-  const { lower } = spec.model(allIndices(spec.target.length));
+  // The bounds are the data's, whatever the points: a model of none of them has them.
+  const { lower } = spec.model([]);
   predictors.forEach((p, j) => {
     const a = theta[1 + 2 * j]!;
     const alpha = theta[2 + 2 * j]!;
@@ -80,9 +81,9 @@ function floorUndetermined(spec: LawSpec, E: number, interval: Interval | null):
 }
 
 /** The warnings of a fitted sum-of-power-terms law (see warnings.ts). */
-function lseWarnings(spec: LawSpec, theta: readonly number[], predictors: readonly Predictor[], yLabel: string, names: readonly string[], natural: readonly number[], intervals: Readonly<Record<string, Interval | null>>): string[] {
+function lseWarnings(spec: LawSpec, fitted: Float64Array, theta: readonly number[], predictors: readonly Predictor[], yLabel: string, names: readonly string[], natural: readonly number[], intervals: Readonly<Record<string, Interval | null>>): string[] {
   const out: string[] = [];
-  const all = allIndices(spec.target.length);
+  const n = spec.target.length;
   if (floorUndetermined(spec, natural[0]!, intervals["E"] ?? null)) {
     const hi = intervals["E"]?.[1];
     out.push(`the floor E is not determined: the data show no floor in this range (anything from 0${hi !== undefined ? ` to ${hi.toPrecision(3)}` : ""} fits), so E means little and the law may be a straight line in log-log`);
@@ -91,9 +92,9 @@ function lseWarnings(spec: LawSpec, theta: readonly number[], predictors: readon
     const alpha = theta[2 + 2 * j]!;
     if (alpha < SMALL_EXPONENT) out.push(`the exponent of ${p.label} is ${alpha.toPrecision(2)}, close to 0: ${yLabel} barely falls with ${p.label} here, and a straight line in log ${p.label} fits as well`);
   });
-  const points = pointIds(predictors.map((p) => p.values), all.length);
+  const points = pointIds(predictors.map((p) => p.values), n);
   out.push(...[fewPoints(points.count, spec.k, predictors.length === 1 ? `values of ${predictors[0]!.label}` : `(${predictors.map((p) => p.label).join(", ")}) points`)].filter((w): w is string => w !== null));
-  const misfit = lackOfFit(points, predictors.length === 1 ? predictors[0]!.values.map(Math.log) : null, spec.target, predictLog(spec, all, theta), spec.k, `a power law in ${predictors.map((p) => p.label).join(" and ")}`);
+  const misfit = lackOfFit(points, predictors.length === 1 ? predictors[0]!.values.map(Math.log) : null, spec.target, fitted, spec.k, `a power law in ${predictors.map((p) => p.label).join(" and ")}`);
   if (misfit) out.push(misfit);
   out.push(...intervalProblems(Object.fromEntries(names.map((k, i) => [k, natural[i]!])), intervals));
   return out;
@@ -132,6 +133,7 @@ function fitLse(predictors: readonly Predictor[], y: readonly number[], yLabel: 
   }
   const loo = opts.loo === false ? null : leaveOneOut(spec, units, sol.theta);
   const natural = [nat.E, ...nat.terms.flatMap((t) => [t.A, t.alpha])];
+  const fitted = predictLog(spec, allIndices(n), sol.theta);
   // An undetermined floor: the refits wander near wherever they start, so their percentiles can
   // even miss the estimate. What the data say is "from 0 up to": report that.
   const ivE = intervals["E"];
@@ -140,8 +142,8 @@ function fitLse(predictors: readonly Predictor[], y: readonly number[], yLabel: 
     E: nat.E,
     terms: nat.terms,
     intervals,
-    goodness: goodness(spec, sol.theta, loo),
-    warnings: lseWarnings(spec, sol.theta, predictors, yLabel, names, natural, intervals),
+    goodness: goodness(spec, sol.theta, loo, fitted),
+    warnings: lseWarnings(spec, fitted, sol.theta, predictors, yLabel, names, natural, intervals),
     replicates: values,
     tried: replicates,
   };

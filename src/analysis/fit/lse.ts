@@ -18,17 +18,19 @@ export interface LseData {
   /** The centres c_j. */
   readonly centre: readonly number[];
   readonly logY: Float64Array;
+  /** The smallest and largest log y, which set the bounds of every model of these data. */
+  readonly logRange: readonly [number, number];
 }
 
 export function lseData(predictors: readonly (readonly number[])[], y: readonly number[]): LseData {
   const logs = predictors.map(logOf);
   const centre = logs.map(mean);
   const u = logs.map((l, j) => l.map((v) => v - centre[j]!));
-  return { u, centre, logY: logOf(y) };
+  const logY = logOf(y);
+  return { u, centre, logY, logRange: extent(logY) };
 }
 
-function bounds(logY: ArrayLike<number>, m: number): { lower: number[]; upper: number[] } {
-  const [lo, hi] = extent(logY);
+function bounds([lo, hi]: readonly [number, number], m: number): { lower: number[]; upper: number[] } {
   // e and a_j range from "negligible" (exp(-25) of the smallest y) to well above the data;
   // exponents from 0 (a flat term) to MAX_EXPONENT, beyond which a power law is meaningless.
   const lower = [lo - 25];
@@ -39,38 +41,46 @@ function bounds(logY: ArrayLike<number>, m: number): { lower: number[]; upper: n
 
 export function lseModel(d: LseData, idx: readonly number[]): LogModel {
   const m = d.u.length;
-  const u = d.u.map((col) => gather(col, idx));
+  if (m !== 1 && m !== 2) throw new Error(`internal error: a sum-of-power-terms law of ${m} predictors (one or two are fitted)`);
+  // The two laws in one loop, written out term by term (a loop over the terms, through scratch
+  // arrays, took a third longer): `two` is fixed per model, and with one predictor the second term
+  // is absent (weight 0), which leaves every sum and so every result as it was.
+  const two = m === 2;
+  const u0 = gather(d.u[0]!, idx);
+  const u1 = two ? gather(d.u[1]!, idx) : u0;
   // Bounds from all the data, not from these points: a resample's bounds must be the full fit's, or
   // a parameter at its bound moves with the resample and its interval can miss its own estimate.
-  const { lower, upper } = bounds(d.logY, m);
+  const { lower, upper } = bounds(d.logRange, m);
   const n = idx.length;
   const k = 1 + 2 * m;
-  const t = new Float64Array(m + 1);
-  const w = new Float64Array(m + 1);
   return {
     n,
     lower,
     upper,
     evaluate(theta, from, to, f, jac) {
+      const [e, a1, alpha1] = [theta[0]!, theta[1]!, theta[2]!];
+      const [a2, alpha2] = two ? [theta[3]!, theta[4]!] : [0, 0];
       for (let i = from; i < to; i++) {
-        let top = (t[0] = theta[0]!);
-        for (let j = 0; j < m; j++) {
-          const v = (t[j + 1] = theta[1 + 2 * j]! - theta[2 + 2 * j]! * u[j]![i]!);
-          if (v > top) top = v;
-        }
-        let s = 0;
+        const t1 = a1 - alpha1 * u0[i]!;
+        const t2 = two ? a2 - alpha2 * u1[i]! : -Infinity;
+        const top = Math.max(e, t1, t2);
         // exp(0) for the largest term: one exp fewer per point, in the hottest loop of a fit.
-        for (let j = 0; j <= m; j++) s += w[j] = t[j] === top ? 1 : Math.exp(t[j]! - top);
+        const w0 = e === top ? 1 : Math.exp(e - top);
+        const w1 = t1 === top ? 1 : Math.exp(t1 - top);
+        const w2 = !two ? 0 : t2 === top ? 1 : Math.exp(t2 - top);
+        const s = w0 + w1 + w2;
         f[i - from] = top + Math.log(s);
         if (jac === null) continue;
         // d LSE / d t_j is the softmax weight of term j.
         const o = (i - from) * k;
-        jac[o] = w[0]! / s;
-        for (let j = 0; j < m; j++) {
-          const p = w[j + 1]! / s;
-          jac[o + 1 + 2 * j] = p;
-          jac[o + 2 + 2 * j] = -p * u[j]![i]!;
-        }
+        jac[o] = w0 / s;
+        const p1 = w1 / s;
+        jac[o + 1] = p1;
+        jac[o + 2] = -p1 * u0[i]!;
+        if (!two) continue;
+        const p2 = w2 / s;
+        jac[o + 3] = p2;
+        jac[o + 4] = -p2 * u1[i]!;
       }
     },
   };
@@ -82,7 +92,7 @@ export function lseModel(d: LseData, idx: readonly number[]): LogModel {
  * y, exponents from 0.05 to 2. For two predictors that is 5 x (6 x 5)^2 = 4500 starts, as in the
  * paper.
  */
-export function lseStarts(d: LseData, idx: readonly number[]): number[][] {
+export function lseStarts(d: Pick<LseData, "u" | "logY">, idx: readonly number[]): number[][] {
   // A typed array sorts numerically and natively: a million points sort in a fraction of the time.
   const ys = gather(d.logY, idx).sort();
   const lo = ys[0]!;

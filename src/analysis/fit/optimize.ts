@@ -28,7 +28,8 @@ export interface LogModel {
   readonly upper: readonly number[];
   /**
    * Writes the predicted log y of points from..to-1 into f[0..to-from) and, when jac is given,
-   * d f / d theta_j of point from + i into jac[i * k + j] (k = theta.length).
+   * d f / d theta_j of point from + i into jac[i * k + j] (k = theta.length). f must not depend
+   * on whether jac is given: the solver asks for the Jacobian only where it will use it.
    */
   evaluate(theta: ArrayLike<number>, from: number, to: number, f: Float64Array, jac: Float64Array | null): void;
 }
@@ -66,37 +67,61 @@ export function scratch(k: number): Scratch {
   return { f: new Float64Array(BLOCK), jac: new Float64Array(BLOCK * k) };
 }
 
+/** The normal equations of a least-squares step: the gradient g and J^T C J (k x k, lower triangle filled). */
+export interface Normal {
+  readonly jtj: Float64Array;
+  readonly g: Float64Array;
+}
+
+export function normal(k: number): Normal {
+  return { jtj: new Float64Array(k * k), g: new Float64Array(k) };
+}
+
 /**
  * The loss at theta and, when `normal` is given, the normal equations: normal.g, the gradient of
- * the loss, and normal.jtj = J^T C J (k x k, lower triangle filled; C the curvature weights).
+ * the loss, and normal.jtj = J^T C J (C the curvature weights).
  */
-export function pass(p: Problem, theta: ArrayLike<number>, s: Scratch, normal: { jtj: Float64Array; g: Float64Array } | null): number {
+export function pass(p: Problem, theta: ArrayLike<number>, s: Scratch, normal: Normal | null): number {
+  const loss = new Float64Array(1);
+  groupedPass(p, theta, s, null, loss, normal ? [normal] : null);
+  return Number.isFinite(loss[0]!) ? loss[0]! : Infinity;
+}
+
+/**
+ * `pass`, with the sums taken separately over groups of the points: point i adds to group
+ * groupOf[i] (to group 0 when groupOf is null), its loss to losses[group] and, when `normals` is
+ * given, its share of the normal equations to normals[group]. One pass over the data gives every
+ * group's sums, e.g. every fold's of a cross-validation.
+ */
+export function groupedPass(p: Problem, theta: ArrayLike<number>, s: Scratch, groupOf: Int32Array | null, losses: Float64Array, normals: readonly Normal[] | null): void {
   const { model, target, delta } = p;
   const outsideCurvature = p.huberCurvature ? () => 0 : (a: number) => delta / (2 * a - delta);
   const n = model.n;
   const k = theta.length;
   const { f, jac } = s;
-  const jtj = normal?.jtj;
-  const g = normal?.g;
-  jtj?.fill(0);
-  g?.fill(0);
-  let loss = 0;
+  losses.fill(0);
+  for (const q of normals ?? []) {
+    q.jtj.fill(0);
+    q.g.fill(0);
+  }
   for (let from = 0; from < n; from += BLOCK) {
     const to = Math.min(n, from + BLOCK);
-    model.evaluate(theta, from, to, f, normal ? jac : null);
+    model.evaluate(theta, from, to, f, normals ? jac : null);
     for (let i = 0; i < to - from; i++) {
+      const group = groupOf === null ? 0 : groupOf[from + i]!;
       const r = f[i]! - target[from + i]!;
       const a = Math.abs(r);
       let psi = r;
       let c = 1;
-      if (a <= delta) loss += 0.5 * r * r;
+      if (a <= delta) losses[group]! += 0.5 * r * r;
       else {
-        loss += delta * (a - 0.5 * delta);
-        if (!jtj || !g) continue;
+        losses[group]! += delta * (a - 0.5 * delta);
+        if (!normals) continue;
         psi = r < 0 ? -delta : delta;
         c = outsideCurvature(a);
       }
-      if (!jtj || !g) continue;
+      if (!normals) continue;
+      const { jtj, g } = normals[group]!;
       const o = i * k;
       for (let u = 0; u < k; u++) {
         const ju = jac[o + u]!;
@@ -108,7 +133,6 @@ export function pass(p: Problem, theta: ArrayLike<number>, s: Scratch, normal: {
       }
     }
   }
-  return Number.isFinite(loss) ? loss : Infinity;
 }
 
 export function objective(p: Problem, theta: ArrayLike<number>): number {
@@ -162,24 +186,40 @@ const DAMPING = { start: 1e-2, down: 9, up: 11, min: 1e-7, max: 1e7, threshold: 
 /** Converged when a step gains, and its quadratic model predicts, at most this share of the loss. */
 const REL_TOL = 1e-10;
 
-/** Levenberg-Marquardt from one start, within the model's bounds. */
-export function solveFrom(p: Problem, start: readonly number[], maxIterations = 400): Solution {
+/** The loss and normal equations at a point, when the caller has them already (see `groupedPass`). */
+export interface Known {
+  readonly loss: number;
+  readonly normal: Normal;
+}
+
+/**
+ * Levenberg-Marquardt from one start, within the model's bounds. `known`, when given, holds the
+ * loss and normal equations at the start, and saves the first pass over the data (unless the start
+ * lies outside the bounds: the solve then starts where it is clamped to).
+ */
+export function solveFrom(p: Problem, start: readonly number[], maxIterations = 400, known?: Known): Solution {
   const { model } = p;
   const k = start.length;
   const s = scratch(k);
-  let here = { jtj: new Float64Array(k * k), g: new Float64Array(k) };
-  let there = { jtj: new Float64Array(k * k), g: new Float64Array(k) };
+  let here = normal(k);
+  let there = normal(k);
   const step = new Float64Array(k);
   const chol = new Float64Array(k * k);
   const clampInto = (out: number[], j: number, v: number) => (out[j] = Math.min(Math.max(v, model.lower[j]!), model.upper[j]!));
   let theta = start.map((v, j) => Math.min(Math.max(v, model.lower[j]!), model.upper[j]!));
-  let loss = pass(p, theta, s, here);
+  let loss: number;
+  if (known && theta.every((v, j) => v === start[j])) {
+    here.jtj.set(known.normal.jtj);
+    here.g.set(known.normal.g);
+    loss = Number.isFinite(known.loss) ? known.loss : Infinity;
+  } else loss = pass(p, theta, s, here);
   if (!Number.isFinite(loss)) return { theta, loss: Infinity };
   let damping = DAMPING.start;
   const trial = new Array<number>(k).fill(0);
   for (let it = 0; it < maxIterations; it++) {
     let next = Infinity;
     let predicted = 0;
+    let lean = false;
     if (choleskySolve(here.jtj, damping, here.g, step, chol)) {
       // The step's predicted gain under the damped quadratic model: step^T (damping step + g) / 2.
       for (let j = 0; j < k; j++) {
@@ -187,8 +227,11 @@ export function solveFrom(p: Problem, start: readonly number[], maxIterations = 
         predicted += 0.5 * step[j]! * (damping * step[j]! + here.g[j]!);
       }
       // The trial point's normal equations come with its loss: most steps are taken, and then the
-      // next iteration needs no pass of its own.
-      next = pass(p, trial, s, there);
+      // next iteration needs no pass of its own. A step predicted to gain next to nothing is
+      // usually the last (converged, or refused): its trial point gets the loss alone, and the
+      // normal equations only if the solve goes on from there.
+      lean = Math.abs(predicted) <= REL_TOL * loss;
+      next = pass(p, trial, s, lean ? null : there);
     }
     const gain = loss - next;
     const usedDamping = damping;
@@ -197,8 +240,9 @@ export function solveFrom(p: Problem, start: readonly number[], maxIterations = 
     if (gain > 0) {
       theta = [...trial];
       loss = next;
-      [here, there] = [there, here];
       if (small(gain) && small(predicted)) break;
+      if (lean) pass(p, theta, s, there);
+      [here, there] = [there, here];
     } else if ((Number.isFinite(next) && small(predicted)) || usedDamping >= DAMPING.max) break;
   }
   return { theta, loss };

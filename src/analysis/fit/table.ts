@@ -21,14 +21,39 @@ export interface Table {
   readonly columns: readonly string[];
   /** The line in the file of each row. */
   readonly lines: readonly number[];
-  /** Each column's values, one per row: strings from CSV, any JSON value from JSON Lines (undefined when a row lacks the key). */
-  readonly values: ReadonlyMap<string, readonly unknown[]>;
+  /** Each column's values, one per row. */
+  readonly values: ReadonlyMap<string, Column>;
 }
 
-/** Splits one CSV line; quotes may wrap a field, and "" inside quotes is a quote. */
-function splitCsv(line: string, sep: string, lineNo: number): string[] {
-  // Most lines quote nothing: split them natively.
-  if (!line.includes('"')) return line.split(sep).map((f) => f.trim());
+/**
+ * A column's values: strings from CSV, any JSON value from JSON Lines (undefined when a row lacks
+ * the key). A JSON Lines column is an array; a CSV column keeps where each value lies in the text
+ * and slices it when asked, so that reading a million numbers makes no string that outlives its
+ * conversion.
+ */
+export interface Column {
+  readonly length: number;
+  at(row: number): unknown;
+}
+
+class CsvColumn implements Column {
+  constructor(
+    private readonly text: string,
+    private readonly from: Int32Array,
+    private readonly to: Int32Array,
+    /** Fields of the rows with quotes, split by `splitQuoted` (their values are not slices of the text). */
+    private readonly quoted: ReadonlyMap<number, string>,
+  ) {}
+  get length(): number {
+    return this.from.length;
+  }
+  at(row: number): string {
+    return (this.quoted.size ? this.quoted.get(row) : undefined) ?? this.text.slice(this.from[row]!, this.to[row]!);
+  }
+}
+
+/** Splits one CSV line with quotes in it; quotes may wrap a field, and "" inside quotes is a quote. */
+export function splitQuoted(line: string, sep: string, lineNo: number): string[] {
   const out: string[] = [];
   let field = "";
   let quoted = false;
@@ -47,25 +72,88 @@ function splitCsv(line: string, sep: string, lineNo: number): string[] {
   return out.map((f) => f.trim());
 }
 
+/**
+ * The lines of a CSV text are read in place, each field kept as its offsets in the text (white
+ * space around it left out): no array of lines, of each line's fields or of strings per value in
+ * between (a million-row table made several million strings and arrays that way, most of the time
+ * of reading it). Lines end at `\n` or `\r\n`; blank lines are skipped.
+ */
 function parseCsv(text: string): Table {
-  const lines = text.split(/\r?\n/);
-  const first = lines.findIndex((l) => l.trim() !== "");
-  if (first < 0) throw new TableError("the table is empty", "give a header line and one row per point");
-  const header = lines[first]!;
+  let pos = 0;
+  let lineNo = 0;
+  /** The next line's bounds (without its line break), or null at the end of the text. */
+  const nextLine = (): [number, number] | null => {
+    if (pos > text.length || (pos === text.length && lineNo > 0)) return null;
+    const nl = text.indexOf("\n", pos);
+    const stop = nl < 0 ? text.length : nl;
+    const line: [number, number] = [pos, stop > pos && text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop];
+    pos = stop + 1;
+    lineNo++;
+    return line;
+  };
+  /** Whether a character may be white space (all else in a number or a name is printable ASCII). */
+  const maybeSpace = (at: number) => text.charCodeAt(at) <= 32 || text.charCodeAt(at) >= 127;
+  const blank = ([a, b]: [number, number]) => a === b || (maybeSpace(a) && text.slice(a, b).trim() === "");
+  let head = nextLine();
+  while (head && blank(head)) head = nextLine();
+  if (!head) throw new TableError("the table is empty", "give a header line and one row per point");
+  const header = text.slice(head[0], head[1]);
   const sep = !header.includes(",") && header.includes("\t") ? "\t" : ",";
-  const columns = splitCsv(header, sep, first + 1);
-  const cells = columns.map((): string[] => []);
+  const columns = header.includes('"') ? splitQuoted(header, sep, lineNo) : header.split(sep).map((f) => f.trim());
+  const width = columns.length;
+  let from = new Int32Array(width * 1024);
+  let to = new Int32Array(width * 1024);
+  const quoted = columns.map(() => new Map<number, string>());
   const rowLines: number[] = [];
-  for (let i = first + 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.trim() === "") continue;
-    const fields = splitCsv(l, sep, i + 1);
-    if (fields.length !== columns.length) throw new TableError(`line ${i + 1}: ${fields.length} fields, but the header has ${columns.length}`, "every row needs one value per column");
-    for (let j = 0; j < fields.length; j++) cells[j]!.push(fields[j]!);
-    rowLines.push(i + 1);
+  // The next quote and separator at or after the current line: each search moves forward only, so
+  // a table whose rows have no separator at all (one column) is still read in one pass.
+  let quote = text.indexOf('"', pos);
+  let next = text.indexOf(sep, pos);
+  for (let line = nextLine(); line; line = nextLine()) {
+    if (blank(line)) continue;
+    const [a, b] = line;
+    const row = rowLines.length;
+    if ((row + 1) * width > from.length) {
+      // Offsets are stored row-major and grow by doubling.
+      const [f, t] = [new Int32Array(from.length * 2), new Int32Array(to.length * 2)];
+      f.set(from), t.set(to);
+      [from, to] = [f, t];
+    }
+    if (quote >= 0 && quote < a) quote = text.indexOf('"', a);
+    let fields = 0;
+    if (quote >= 0 && quote < b) {
+      const split = splitQuoted(text.slice(a, b), sep, lineNo);
+      fields = split.length;
+      if (fields === width) split.forEach((f, j) => quoted[j]!.set(row, f));
+    } else {
+      for (let start = a; ; ) {
+        if (next >= 0 && next < start) next = text.indexOf(sep, start);
+        const stop = next < 0 || next > b ? b : next;
+        if (fields < width) {
+          let [s, e] = [start, stop];
+          if (s < e && (maybeSpace(s) || maybeSpace(e - 1))) {
+            const f = text.slice(s, e);
+            [s, e] = [s + f.length - f.trimStart().length, e - (f.length - f.trimEnd().length)];
+          }
+          from[row * width + fields] = s;
+          to[row * width + fields] = Math.max(s, e);
+        }
+        fields++;
+        if (stop === b) break;
+        start = stop + 1;
+      }
+    }
+    if (fields !== width) throw new TableError(`line ${lineNo}: ${fields} fields, but the header has ${width}`, "every row needs one value per column");
+    rowLines.push(lineNo);
   }
+  const rows = rowLines.length;
+  const column = (j: number) => {
+    const [f, t] = [new Int32Array(rows), new Int32Array(rows)];
+    for (let r = 0; r < rows; r++) (f[r] = from[r * width + j]!), (t[r] = to[r * width + j]!);
+    return new CsvColumn(text, f, t, quoted[j]!);
+  };
   // A repeated header name keeps its last column, as a row object would.
-  return { columns, lines: rowLines, values: new Map(columns.map((c, j) => [c, cells[j]!])) };
+  return { columns, lines: rowLines, values: new Map(columns.map((c, j) => [c, column(j)])) };
 }
 
 function parseJsonl(text: string): Table {
@@ -117,7 +205,7 @@ export function numericColumn(table: Table, column: string): number[] {
   const raw = table.values.get(column)!;
   const out = new Array<number>(raw.length);
   for (let r = 0; r < raw.length; r++) {
-    const x = raw[r];
+    const x = raw.at(r);
     const v = typeof x === "number" ? x : typeof x === "string" && x.trim() !== "" ? Number(x) : NaN;
     if (!Number.isFinite(v)) {
       const shown = x === undefined ? "missing" : x === "" ? "empty" : JSON.stringify(x);
@@ -131,5 +219,6 @@ export function numericColumn(table: Table, column: string): number[] {
 /** A column as group ids (any value). */
 export function groupColumn(table: Table, column: string): string[] {
   requireColumn(table, column);
-  return table.values.get(column)!.map((v) => String(v ?? ""));
+  const raw = table.values.get(column)!;
+  return Array.from({ length: raw.length }, (_, r) => String(raw.at(r) ?? ""));
 }

@@ -5,7 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { bnslData, bnslModel } from "../../../src/analysis/fit/bnsl.js";
 import { lseData, lseModel, lseStarts } from "../../../src/analysis/fit/lse.js";
-import { BLOCK, choleskySolve, multiStart, pass, rankStarts, scratch, type LogModel, type Problem } from "../../../src/analysis/fit/optimize.js";
+import { gather, unitPoints, unitsOf } from "../../../src/analysis/fit/data.js";
+import { fitFresh, leaveOneOut, MAX_LOO_UNITS, predictLog, refit } from "../../../src/analysis/fit/engine.js";
+import { lseSpec } from "../../../src/analysis/fit/laws.js";
+import { BLOCK, choleskySolve, groupedPass, multiStart, normal, pass, rankStarts, scratch, solveFrom, type LogModel, type Problem } from "../../../src/analysis/fit/optimize.js";
 import { Rng } from "../../../src/analysis/fit/rng.js";
 import { brokenLaw, chinchillaLaw, logspace, plant, powerLaw } from "./planted.js";
 
@@ -140,5 +143,76 @@ describe("convergence", () => {
     const step = new Float64Array(5);
     expect(choleskySolve(normal.jtj, 0, normal.g, step, new Float64Array(25))).toBe(true);
     for (const v of step) expect(Math.abs(v)).toBeLessThan(1e-5);
+  });
+});
+
+describe("sums over groups, and solves that start from them", () => {
+  const cells = logspace(1e6, 1e10, 40).flatMap((n) => logspace(1e7, 1e11, 30).map((d) => [n, d] as const));
+  const p = plant(cells, chinchillaLaw, 0.015, 5, 4);
+  const d = lseData([p.x, p.x2], p.y);
+  const n = p.y.length;
+  const all = idx(n);
+  const theta = [0.5, -0.2, 0.3, 0.2, 0.3];
+
+  it("groupedPass gives each group the sums a pass over its points alone gives", () => {
+    const groups = 7;
+    const groupOf = Int32Array.from(all, (i) => (i * 5) % groups);
+    const problem: Problem = { model: lseModel(d, all), target: d.logY, delta: 1e-3 };
+    const losses = new Float64Array(groups);
+    const normals = Array.from({ length: groups }, () => normal(5));
+    groupedPass(problem, theta, scratch(5), groupOf, losses, normals);
+    for (let q = 0; q < groups; q++) {
+      const own = all.filter((i) => groupOf[i] === q);
+      const sub: Problem = { model: lseModel(d, own), target: gather(d.logY, own), delta: 1e-3 };
+      const alone = normal(5);
+      expect(losses[q]).toBeCloseTo(pass(sub, theta, scratch(5), alone), 12);
+      alone.g.forEach((v, j) => expect(normals[q]!.g[j]).toBeCloseTo(v, 10));
+      alone.jtj.forEach((v, j) => expect(normals[q]!.jtj[j]).toBeCloseTo(v, 8));
+    }
+  });
+
+  it.each([
+    ["least squares", Infinity, false],
+    ["Huber", 1e-3, false],
+    ["Huber, own curvature", 1e-3, true],
+  ])("solveFrom with the sums at its start known reaches the solve without them (%s)", (_, delta, huberCurvature) => {
+    const problem: Problem = { model: lseModel(d, all), target: d.logY, delta, huberCurvature };
+    const at = normal(5);
+    const known = { loss: pass(problem, theta, scratch(5), at), normal: at };
+    const plain = solveFrom(problem, theta);
+    const started = solveFrom(problem, theta, undefined, known);
+    expect(started.loss).toBe(plain.loss);
+    expect(started.theta).toEqual(plain.theta);
+    // A start outside the bounds is clamped first, and what was known there is not used.
+    const outside = [...theta];
+    outside[2] = -1;
+    expect(solveFrom(problem, outside, undefined, known)).toEqual(solveFrom(problem, outside));
+  });
+
+  it.each([
+    ["leave-one-out", 50, 2],
+    ["10-fold", 150, 2],
+    ["leave-one-out, large", 50, 5],
+    ["10-fold, large", 150, 5],
+  ])("%s error equals refits of each remainder from the full fit", (_, count, seeds) => {
+    // 2,400 points, or 6,000: beyond LARGE_POINTS, where the refits use the Huber loss's own curvature.
+    const p = plant(cells, chinchillaLaw, 0.015, seeds, 4);
+    const d = lseData([p.x, p.x2], p.y);
+    const n = p.y.length;
+    const all = idx(n);
+    const units = unitsOf(n, all.map((i) => `unit ${i % count}`));
+    const members = unitPoints(units);
+    const spec = lseSpec(d, [{ label: "N", values: p.x }, { label: "D", values: p.x2 }], "Chinchilla", 8, 1e-3);
+    const warm = fitFresh(spec, all).solution.theta;
+    const folds = count > MAX_LOO_UNITS ? 10 : count;
+    let sum = 0;
+    for (let fold = 0; fold < folds; fold++) {
+      const held = members.filter((_, u) => u % folds === fold).flat().sort((a, b) => a - b);
+      const train = all.filter((i) => !held.includes(i));
+      const t = refit(spec, train, [warm]).theta;
+      const f = predictLog(spec, held, t);
+      held.forEach((i, j) => (sum += Math.abs(f[j]! - spec.target[i]!)));
+    }
+    expect(leaveOneOut(spec, units, warm)! / (sum / n) - 1).toBeCloseTo(0, 9);
   });
 });
