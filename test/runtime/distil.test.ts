@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../src/compiler/index.js";
 import { shapeOf } from "../../src/compiler/shapes.js";
 import type { Plan } from "../../src/plan/types.js";
 import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
@@ -23,7 +22,7 @@ import { trainStep } from "../../src/runtime/training/step.js";
 import { runPlan } from "../../src/runtime/running/executor.js";
 import { cellPaths, readMetrics, readStatus } from "../../src/runtime/running/rundir.js";
 import { Rng } from "../../src/runtime/rng.js";
-import { sentenceData } from "./fixtures.js";
+import { sentenceData, tinyPlan } from "./fixtures.js";
 
 let backend: LoadedBackend;
 let tf: LoadedBackend["tf"];
@@ -193,27 +192,7 @@ describe("a distillation in a training run", () => {
   const data = sentenceData();
   /** 80 steps of 4 x 16 = 64 tokens; evals (and checkpoints) at steps 20, 40, 60, 80. */
   function plan(growBlock: string, extra = "", budget = "budget steps 80"): Plan {
-    const r = compile(`experiment d {
-  data {
-    context 16
-    source text = files("c.txt")
-  }
-  models { shape s(layers: 2, width: 32, heads: 4) }
-  train {
-    batch 4
-    optimizer adamw(lr: 3e-3)
-  }
-  ${budget}
-  control shuffled
-  evaluate every 25%
-  grow {
-    ${growBlock}
-  }
-  ${extra}
-}
-`);
-    expect(r.diagnostics.map((d) => d.message)).toEqual([]);
-    return r.plan!;
+    return tinyPlan(`grow {\n    ${growBlock}\n  }\n  ${extra}`, budget);
   }
   type Rec = Record<string, unknown> & { kind: string; step: number };
   type Span = { from_step: number; to_step: number; layers: number; flops_per_token: number; flops: number; teacher_layers?: number; teacher_flops_per_token?: number };
