@@ -209,6 +209,8 @@ export type CurriculumBody =
 export interface CurriculumDecl {
   readonly name: Name;
   readonly body: CurriculumBody;
+  /** `reweight by loss(...)` beside the `mix` of a pace, pacing or order (stages carry their own). */
+  readonly reweight?: Reweight;
   readonly span: Span;
 }
 

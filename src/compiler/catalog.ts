@@ -107,7 +107,7 @@ export const BLOCK_KEYWORDS = {
   file: ["experiment"],
   experiment: ["seeds", "data", "curriculum", "control", "models", "budget", "train", "grow", "prune", "evaluate", "vary", "analyze"],
   data: ["tokenizer", "context", "source", "difficulty", "heldout", "draw"],
-  curriculum: ["stage", "pace", "order", "pacing", "sources", "mix"],
+  curriculum: ["stage", "pace", "order", "pacing", "sources", "mix", "reweight"],
   stage: ["mix", "order", "reweight"],
   control: ["mix", "sources"],
   models: ["params", "shape", "heads", "mlp", "aspect"],

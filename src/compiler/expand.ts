@@ -361,6 +361,7 @@ export function expand(exp: Experiment, ctx: BuildContext, options: ExpandOption
             curriculum = { name: curName, kind: "ordered", metric: metricOf(body.metric.text), descending: body.descending, ...selection(body.sources) };
             break;
         }
+        if (decl.reweight && curriculum.kind !== "staged") curriculum = { ...curriculum, reweight: planReweight(decl.reweight, B, tps) };
       } else {
         const ctl = controls.get(curName)!;
         let sel: { mixture: PlanMixPart[] | null; filters: PlanFilter[] } = { mixture: null, filters: [] };

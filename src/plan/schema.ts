@@ -115,7 +115,7 @@ const stage = objWith(
 const curriculum = {
   oneOf: [
     objWith({ name: str, kind: { const: "staged" }, stages: { type: "array", items: stage, minItems: 1 } }, { draw }),
-    objWith({ name: str, kind: { const: "paced" }, metric, from: level, to: level, start: tokens, end: tokensOrDataUsed, fn: pacingFn, mixture: nullableMixture, filters }, { draw }),
+    objWith({ name: str, kind: { const: "paced" }, metric, from: level, to: level, start: tokens, end: tokensOrDataUsed, fn: pacingFn, mixture: nullableMixture, filters }, { draw, reweight }),
     objWith({
       name: str,
       kind: { const: "competence" },
@@ -126,8 +126,8 @@ const curriculum = {
       descending: { type: "boolean" },
       mixture: nullableMixture,
       filters,
-    }, { draw }),
-    objWith({ name: str, kind: { const: "ordered" }, metric, descending: { type: "boolean" }, mixture: nullableMixture, filters }, { draw }),
+    }, { draw, reweight }),
+    objWith({ name: str, kind: { const: "ordered" }, metric, descending: { type: "boolean" }, mixture: nullableMixture, filters }, { draw, reweight }),
     objWith({ name: str, kind: { enum: ["shuffled", "anti"] }, metric, mixture: nullableMixture, filters }, { draw }),
   ],
 };

@@ -207,6 +207,8 @@ export type PlanCurriculumBody =
       readonly fn: PlanPacingFn;
       readonly mixture: readonly PlanMixPart[] | null;
       readonly filters: readonly PlanFilter[];
+      /** `reweight by loss(...)` beside the mix: its weights move during training (absent: fixed). */
+      readonly reweight?: PlanReweight;
     }
   | {
       readonly name: string;
@@ -218,6 +220,8 @@ export type PlanCurriculumBody =
       readonly descending: boolean;
       readonly mixture: readonly PlanMixPart[] | null;
       readonly filters: readonly PlanFilter[];
+      /** `reweight by loss(...)` beside the mix: its weights move during training (absent: fixed). */
+      readonly reweight?: PlanReweight;
     }
   | {
       readonly name: string;
@@ -226,6 +230,8 @@ export type PlanCurriculumBody =
       readonly descending: boolean;
       readonly mixture: readonly PlanMixPart[] | null;
       readonly filters: readonly PlanFilter[];
+      /** `reweight by loss(...)` beside the mix: its weights move during training (absent: fixed). */
+      readonly reweight?: PlanReweight;
     }
   | {
       /** Controls: `shuffled` draws the mixture uniformly at random; `anti` orders hardest first. */

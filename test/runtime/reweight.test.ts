@@ -50,8 +50,15 @@ describe("the reweighting rule", () => {
   });
 });
 
-/** A directory with a learnable source (one sentence repeated) and an unlearnable one (random letters). */
-function experimentDir(): string {
+const ADAPTIVE_STAGE = `curriculum adaptive {
+    stage all { mix pattern 50%, noise 50%; reweight by loss(every: 10%, rate: 2, floor: 5%, samples: 16) }
+  }`;
+
+/**
+ * A directory with a learnable source (generated sentences) and an unlearnable one (random
+ * letters); `curriculum` is the curriculum that mixes them.
+ */
+function experimentDir(curriculum = ADAPTIVE_STAGE): string {
   const dir = mkdtempSync(join(tmpdir(), "cgx-reweight-"));
   writeFileSync(join(dir, "pattern.txt"), sentences(400));
   const rng = new Rng(7);
@@ -69,9 +76,7 @@ function experimentDir(): string {
     difficulty length
     heldout 10%
   }
-  curriculum adaptive {
-    stage all { mix pattern 50%, noise 50%; reweight by loss(every: 10%, rate: 2, floor: 5%, samples: 16) }
-  }
+  ${curriculum}
   models { shape s(layers: 1, width: 16, heads: 2) }
   train {
     optimizer adamw(lr: 1e-2)
@@ -140,4 +145,24 @@ describe("a reweighted run", () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(allMetrics(runs)).toBe(reference);
   }, 240_000);
+});
+
+describe("a reweighted pace", () => {
+  it("moves the weights of the mix beside a pace, drawing under its ceiling", () => {
+    const dir = experimentDir(`curriculum adaptive {
+    pace difficulty from p20 to max over 50% using linear
+    mix pattern 50%, noise 50%
+    reweight by loss(every: 20%, rate: 2, floor: 5%, on: train, samples: 16)
+  }`);
+    const run = spawnSync("node", [BIN, "run", "exp.cgx", "--runs", "runs", "--no-report", "--jobs", "1"], { cwd: dir, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const updates = allMetrics(join(dir, "runs"))
+      .split("\n")
+      .filter((l) => l.startsWith('{"kind":"reweight"'))
+      .map((l) => JSON.parse(l) as ReweightRecord & { stage: string | null; on: string });
+    expect(updates.map((u) => u.step)).toEqual([0, 40, 80, 120, 160]);
+    expect(updates.every((u) => u.stage === null && u.on === "train")).toBe(true);
+    for (let i = 1; i < updates.length; i++) expect(updates[i]!.weights["noise"]!).toBeGreaterThan(updates[i - 1]!.weights["noise"]!);
+    expect(updates.at(-1)!.weights["noise"]!).toBeGreaterThan(0.6);
+  }, 120_000);
 });

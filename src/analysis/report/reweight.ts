@@ -37,7 +37,9 @@ export function reweightTable(run: RunData): ReweightTable {
         const group = ofCur.filter((c) => c.cell.size === size && contextKey(c.cell) === ctx);
         for (const stage of unique(group.flatMap((c) => c.reweights.map((r) => r.stage ?? "")))) {
           const last = group.map((c) => c.reweights.filter((r) => (r.stage ?? "") === stage)).filter((rs) => rs.length);
-          const planStage = group[0]!.cell.curriculum.kind === "staged" ? group[0]!.cell.curriculum.stages.find((s) => s.name === stage) : undefined;
+          const c = group[0]!.cell.curriculum;
+          // A staged curriculum's stage mix, or the mix of a pace, pacing or order (stage "").
+          const mixture = c.kind === "staged" ? c.stages.find((s) => s.name === stage)?.mixture : c.mixture;
           const final: Record<string, number> = {};
           for (const s of sources) {
             const xs = last.map((rs) => rs.at(-1)!.weights[s]).filter((x): x is number => x !== undefined);
@@ -50,7 +52,7 @@ export function reweightTable(run: RunData): ReweightTable {
             stage,
             seeds: last.length,
             updates: Math.max(...last.map((rs) => rs.length)),
-            declared: Object.fromEntries((planStage?.mixture ?? []).map((p) => [p.source, p.weight])),
+            declared: Object.fromEntries((mixture ?? []).map((p) => [p.source, p.weight])),
             final,
           });
         }
@@ -68,7 +70,7 @@ export function reweightSection(t: ReweightTable): Section {
     id: "reweighting",
     title: "Mixture reweighting",
     intro: [
-      "Stages with `reweight by loss(...)` move their sampling weights during training towards the sources with the highest excess loss (docs/runtime.md, Reweighting). For each, the declared weights and the weights after its last update, as declared → final; means over seeds.",
+      "Stages (or curricula) with `reweight by loss(...)` move their sampling weights during training towards the sources with the highest excess loss (docs/runtime.md, Reweighting). For each, the declared weights and the weights after its last update, as declared → final; means over seeds.",
     ],
     tables: t.rows.length
       ? [
@@ -79,7 +81,7 @@ export function reweightSection(t: ReweightTable): Section {
               r.curriculum,
               ...(settings ? [r.context || DASH] : []),
               r.size,
-              r.stage,
+              r.stage || DASH,
               String(r.seeds),
               String(r.updates),
               ...t.sources.map((s) => (r.final[s] === undefined ? DASH : `${pct(r.declared[s])} → ${pct(r.final[s])}`)),

@@ -51,9 +51,10 @@ export function buildCurriculum(ctx: BuildContext, r: Reader, stmt: Statement, k
     if (single || stages.length) fail("CGX0205", span, "a curriculum has one body: stages, a pace, a pacing or an order", "split it into two curricula");
     single = body;
   };
+  let reweight: Reweight | undefined;
   const failed = walkBlock(ctx, stmt.block, {
     name: `curriculum \`${name.text}\``,
-    once: ["sources", "mix"],
+    once: ["sources", "mix", "reweight"],
     handlers: {
       stage: (sr, s, kw) => {
         try {
@@ -96,6 +97,10 @@ export function buildCurriculum(ctx: BuildContext, r: Reader, stmt: Statement, k
         noBlock(s, kw);
         sources = { kind: "mix", mixture: readMixture(mr, kw) };
       },
+      reweight: (rr, s, kw) => {
+        noBlock(s, kw);
+        reweight = readReweight(rr, kw);
+      },
     },
   });
   let body: CurriculumBody;
@@ -116,9 +121,26 @@ export function buildCurriculum(ctx: BuildContext, r: Reader, stmt: Statement, k
     ctx.brokenNames.add(name.text);
     return undefined;
   }
-  const decl: CurriculumDecl = { name, body, span: stmt.span };
+  if (reweight && body.kind === "staged") {
+    ctx.error("CGX0509", reweight.span, `a staged curriculum reweights stage by stage`, "move `reweight by loss(...)` into the stages whose mix should move");
+    reweight = undefined;
+  } else if (reweight && body.kind !== "staged") {
+    const parts = body.sources.kind === "mix" ? body.sources.mixture.parts.length : 0;
+    if (parts < 2) {
+      ctx.error("CGX0509", reweight.span, `curriculum \`${name.text}\` reweights ${parts ? "a mix of one source" : "without a `mix`"}`, "reweighting moves weight between the sources of the curriculum's `mix`: add `mix SOURCE P%, SOURCE P%` with two or more sources");
+      reweight = undefined;
+    } else reweight = checkedFloor(ctx, reweight, parts);
+  }
+  const decl: CurriculumDecl = { name, body, span: stmt.span, ...(reweight ? { reweight } : {}) };
   if (broken) ctx.incomplete.add(decl);
   return decl;
+}
+
+/** The reweighting, or undefined (with CGX0510) when its floor leaves nothing to move between `k` sources. */
+function checkedFloor(ctx: BuildContext, reweight: Reweight, k: number): Reweight | undefined {
+  if (reweight.floor.value * k < 1) return reweight;
+  ctx.error("CGX0510", reweight.floor.span, `a floor of ${Math.round(reweight.floor.value * 1000) / 10}% for each of ${k} sources leaves nothing to reweight`, `use a floor below ${Math.floor(1000 / k) / 10}% (e.g. \`floor: 1%\`)`);
+  return undefined;
 }
 
 function readShorthand(r: Reader): CurriculumBody {
@@ -254,11 +276,7 @@ function readStage(ctx: BuildContext, r: Reader, stmt: Statement, kw: WordItem):
     ctx.error("CGX0509", reweight.span, `stage \`${name.text}\` reweights a mix of one source`, "reweighting moves weight between the sources of the stage's `mix`: mix two or more sources, or remove `reweight`");
     reweight = undefined;
   }
-  if (reweight && reweight.floor.value * mixture.parts.length >= 1) {
-    const k = mixture.parts.length;
-    ctx.error("CGX0510", reweight.floor.span, `a floor of ${Math.round(reweight.floor.value * 1000) / 10}% for each of ${k} sources leaves nothing to reweight`, `use a floor below ${Math.floor(1000 / k) / 10}% (e.g. \`floor: 1%\`)`);
-    reweight = undefined;
-  }
+  if (reweight) reweight = checkedFloor(ctx, reweight, mixture.parts.length);
   return { name, ...(duration ? { duration } : {}), mixture, order, ...(reweight ? { reweight } : {}), span: cover(kw.span, stmt.span) };
 }
 

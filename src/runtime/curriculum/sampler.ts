@@ -188,19 +188,19 @@ export class CurriculumSampler {
       }
       case "anti":
       case "ordered": {
-        const { pools, weights } = mixPools(c.mixture, c.filters);
+        const { pools, weights, sources } = mixPools(c.mixture, c.filters);
         const descending = c.kind === "anti" || (c.kind === "ordered" && c.descending);
-        this.phases = [{ stage: null, start: 0, end: budget, pools, weights, pick: ordered(descending), sources: [] }];
+        this.phases = [{ stage: null, start: 0, end: budget, pools, weights, pick: ordered(descending), sources, ...reweightOf(c) }];
         break;
       }
       case "competence": {
-        const { pools, weights } = mixPools(c.mixture, c.filters);
+        const { pools, weights, sources } = mixPools(c.mixture, c.filters);
         const pick = prefix((p, progress) => Math.max(1, Math.ceil(competence(c.fn, c.start_competence, progress) * p.sorted.length)), c.descending);
-        this.phases = [{ stage: null, start: 0, end: c.full_at, pools, weights, pick, sources: [] }];
+        this.phases = [{ stage: null, start: 0, end: c.full_at, pools, weights, pick, sources, ...reweightOf(c) }];
         break;
       }
       case "paced": {
-        const { pools, weights } = mixPools(c.mixture, c.filters);
+        const { pools, weights, sources } = mixPools(c.mixture, c.filters);
         const all = pools.flatMap((p) => p.sorted.map((e) => e.difficulty)).sort((a, b) => a - b);
         const level = (l: typeof c.from): number => {
           if (l.kind === "min") return all[0]!;
@@ -212,7 +212,7 @@ export class CurriculumSampler {
         const hi = level(c.to);
         // Examples at or under the ceiling are eligible; a source with none gives its easiest.
         const pick = prefix((p, progress) => Math.max(1, upperBound(p.sorted, lo + (hi - lo) * ceilingFraction(c.fn, progress))));
-        this.phases = [{ stage: null, start: c.start, end: c.end, pools, weights, pick, sources: [] }];
+        this.phases = [{ stage: null, start: c.start, end: c.end, pools, weights, pick, sources, ...reweightOf(c) }];
         break;
       }
     }
@@ -341,6 +341,11 @@ export class CurriculumSampler {
     const used = fill ? st.usage.shares() : {};
     return { inputs, targets, stage: ph.stage, meanDifficulty: diffN ? diffSum / diffN : 0, sourceCounts: counts, used, marks };
   }
+}
+
+/** A single-phase curriculum's `reweight`, as a phase field. */
+function reweightOf(c: PlanCurriculum): { reweight?: PlanReweight } {
+  return "reweight" in c && c.reweight ? { reweight: c.reweight } : {};
 }
 
 function cumulativeWeights(weights: readonly number[]): number[] {

@@ -41,7 +41,8 @@ export interface ReweightingData {
 export type MeasureLosses = (sets: readonly EvalSet[]) => Record<string, number>;
 
 export function cellReweights(cell: Cell): boolean {
-  return cell.curriculum.kind === "staged" && cell.curriculum.stages.some((s) => s.reweight);
+  const c = cell.curriculum;
+  return c.kind === "staged" ? c.stages.some((s) => s.reweight) : "reweight" in c && c.reweight !== undefined;
 }
 
 export class Reweighting {
@@ -101,10 +102,12 @@ export class Reweighting {
     };
   }
 
+  /** The declared weights of a phase: its stage's mix, or the curriculum's. */
   private declared(phase: number): readonly number[] {
     const c = this.cell.curriculum;
-    if (c.kind !== "staged") throw new Error("internal error: reweighting outside a staged curriculum");
-    return c.stages[phase]!.mixture.map((p) => p.weight);
+    const mixture = c.kind === "staged" ? c.stages[phase]!.mixture : c.mixture;
+    if (!mixture) throw new Error("internal error: reweighting a curriculum without a mix");
+    return mixture.map((p) => p.weight);
   }
 
   /**
