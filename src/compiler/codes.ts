@@ -162,8 +162,9 @@ A curriculum needs a body: stages (\`stage NAME for 10% { mix ... }\`), a pace (
   CGX0508: c("error", "source mixed twice", `
 A \`mix\` lists the same source twice. Give it one weight.`),
   CGX0509: c("error", "reweighting a single source", `
-\`reweight by loss(...)\` moves sampling weight between the sources of a stage's \`mix\`, so the mix
-needs two or more sources.
+\`reweight by loss(...)\` moves sampling weight between the sources of a \`mix\`, so the mix needs
+two or more sources. It goes in a stage, or beside the \`mix\` of a pace, pacing or order curriculum;
+a staged curriculum reweights stage by stage, so a \`reweight\` beside its stages is an error.
 
     stage all { mix kids 50%, adult 50%; reweight by loss(every: 10%) }`),
   CGX0510: c("error", "invalid reweighting setting", `

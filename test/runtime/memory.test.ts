@@ -10,14 +10,13 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../src/compiler/index.js";
 import type { Plan } from "../../src/plan/types.js";
 import { loadBackend, type LoadedBackend } from "../../src/runtime/backend.js";
 import { initParams, type Params } from "../../src/runtime/model/params.js";
 import { runPlan } from "../../src/runtime/running/executor.js";
 import { cellPaths, readMetrics, readStatus } from "../../src/runtime/running/rundir.js";
 import type { CellData } from "../../src/runtime/training/trainer.js";
-import { sentenceData } from "./fixtures.js";
+import { sentenceData, tinyPlan } from "./fixtures.js";
 
 const STEPS = 400;
 const MB = 1024 * 1024;
@@ -30,27 +29,7 @@ const gc = runInNewContext("gc") as () => void;
 const data: CellData = sentenceData();
 
 function plan(): Plan {
-  const r = compile(`experiment memory {
-  data {
-    context 16
-    source text = files("corpus.txt")
-  }
-  models { shape s(layers: 2, width: 32, heads: 4) }
-  train {
-    batch 4
-    optimizer adamw(lr: 3e-3)
-  }
-  budget steps ${STEPS}
-  control shuffled
-  evaluate every 25%
-  grow {
-    start layers 1
-    at 50%: insert(top, layers: 1, init: zero)
-  }
-}
-`);
-  expect(r.diagnostics.map((d) => d.message)).toEqual([]);
-  return r.plan!;
+  return tinyPlan("grow {\n    start layers 1\n    at 50%: insert(top, layers: 1, init: zero)\n  }", `budget steps ${STEPS}`);
 }
 
 interface Sample {

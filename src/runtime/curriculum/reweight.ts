@@ -8,7 +8,8 @@
  *
  *   excess_i = L_i / L_i(first)  (against: initial, the loss left of what it was when the stage began)
  *            = L_i               (against: none, the loss itself, in nats)
- *   alpha_i <- alpha_i + rate * excess_i           (alpha starts at the log of the declared weights)
+ *   alpha_i <- alpha_i + rate * (excess_i - mean excess)   (alpha starts at the log of the declared weights;
+ *                                                       the common shift changes nothing, centring keeps alpha small)
  *   a = softmax(alpha);  w_i = (1 - k * floor) * a_i + floor
  *
  * So the source whose loss has fallen least (or is highest) gains weight, every source keeps at

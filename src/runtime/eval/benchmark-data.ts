@@ -5,10 +5,9 @@
  * once per process.
  */
 import type { Cell, Plan, PlanBenchmark } from "../../plan/types.js";
-import { loadExperimentData } from "../data/index.js";
+import { experimentTokenizer } from "../data/index.js";
 import { loadChoiceFile, type ChoiceFile } from "../data/files/choices.js";
-import { makeTokenizer, type Tokenizer } from "../data/tokenizers/index.js";
-import { DiskCache } from "../data/cache.js";
+import type { Tokenizer } from "../data/tokenizers/index.js";
 import type { CellData } from "../training/trainer.js";
 import { encodeQuestions, type EncodedQuestion } from "./choices.js";
 
@@ -40,7 +39,7 @@ export function withBenchmarks(provider: DataProvider, plan: Plan, opts: Benchma
     const data = await provider(cell);
     const wanted = cell.eval.benchmarks ?? [];
     if (wanted.length === 0) return data;
-    const tok = await (tokenizer ??= data.tokenizer ? Promise.resolve(data.tokenizer) : experimentTokenizer(plan, opts));
+    const tok = await (tokenizer ??= data.tokenizer ? Promise.resolve(data.tokenizer) : experimentTokenizer(plan.data, { cacheDir: opts.cacheDir, cwd: opts.cwd }));
     const benchmarks = wanted.map((b) => {
       let lb = encoded.get(keyOf(b));
       if (!lb) {
@@ -51,14 +50,4 @@ export function withBenchmarks(provider: DataProvider, plan: Plan, opts: Benchma
     });
     return { ...data, benchmarks };
   };
-}
-
-/**
- * The experiment's tokenizer where the cell's data came without one (it has no synthetic tasks).
- * Bytes and pretrained vocabularies need nothing; a bpe vocabulary is the one the data layer trained
- * (and cached on disk) for the experiment, found by loading the data again.
- */
-async function experimentTokenizer(plan: Plan, opts: BenchmarkDataOptions): Promise<Tokenizer> {
-  if (plan.data.tokenizer.kind !== "bpe") return makeTokenizer(plan.data.tokenizer, { hash: "", texts: () => [] }, new DiskCache(opts.cacheDir));
-  return (await loadExperimentData(plan.data, { cacheDir: opts.cacheDir, cwd: opts.cwd, log: () => undefined })).tokenizer;
 }

@@ -70,7 +70,7 @@ export class Reweighting {
    * Before step `step` is drawn: updates the weights when the step is an update point of a
    * reweighted stage, and returns the record to write; null otherwise.
    */
-  before(step: number, forwardFlopsPerToken: () => number, measure: MeasureLosses): ReweightRecord | null {
+  before(step: number, forwardFlopsPerToken: number, measure: MeasureLosses): ReweightRecord | null {
     const at = this.sampler.prepare(step);
     const spec = at.reweight;
     if (!spec) return null;
@@ -98,7 +98,7 @@ export class Reweighting {
       loss: byName(losses),
       excess: byName(update.excess.map((e) => (Number.isFinite(e) ? e : null))),
       weights: byName(update.weights),
-      measure_flops: tokens * forwardFlopsPerToken(),
+      measure_flops: tokens * forwardFlopsPerToken,
     };
   }
 

@@ -12,7 +12,7 @@ import { resumePoint } from "./resume.js";
 import { syncFile } from "../../store/durable.js";
 import { bucketSets, sourceSets, type EvalSet } from "../eval/evalsets.js";
 import { appendJsonLine } from "../running/files.js";
-import { Dynamics, forwardFlopsPerToken, remapMoments, type DynamicsState } from "./dynamics.js";
+import { Dynamics, remapMoments, type DynamicsState } from "./dynamics.js";
 import { cellReweights, Reweighting, type ReweightingState } from "./reweighting.js";
 import type { TaskItem } from "../data/synthetic/index.js";
 import type { Tokenizer } from "../data/tokenizers/types.js";
@@ -216,7 +216,8 @@ export async function trainCell(cell: Cell, data: CellData, opts: TrainOptions):
         for (const a of r.applied) appendJsonLine(paths.metrics, { kind: "event", step, tokens: step * tps, flops, layers: model.layers, params: dyn.state.ledger.at(-1)!.params, ...a });
       }
       // Reweighting moves the mixture before the step is drawn; its forward passes cost FLOPs too.
-      const rw = reweighting?.before(step, () => forwardFlopsPerToken(model.toArrays()), measureLosses);
+      // The ledger's span holds the model's training FLOPs per token: 3 x its forward pass.
+      const rw = reweighting?.before(step, dyn.state.ledger.at(-1)!.flops_per_token / 3, measureLosses);
       if (rw) {
         flops += rw.measure_flops;
         appendJsonLine(paths.metrics, { ...rw, flops });
