@@ -5,6 +5,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", shell: false });
 const build = run("npx", ["tsc", "-p", "tsconfig.json"]);
 if (build.status !== 0) process.exit(build.status ?? 2);
+const validator = run("node", ["scripts/build-plan-validator.mjs"]);
+if (validator.status !== 0) process.exit(validator.status ?? 2);
 // The row kernels compiled for this machine (test/runtime/native-rows.test.ts needs them).
 const native = run("bash", ["scripts/build-native.sh"]);
 if (native.status !== 0) process.exit(native.status ?? 2);

@@ -40,7 +40,20 @@ export interface LoadedBackend {
   readonly passedOver?: readonly string[];
 }
 
+/** What a backend is, without its tfjs module: enough to name it, record it and load it again elsewhere. */
+export type BackendInfo = Omit<LoadedBackend, "tf">;
+
+export function backendInfo(b: LoadedBackend): BackendInfo {
+  const { tf: _tf, ...info } = b;
+  return info;
+}
+
 export class BackendError extends Error {}
+
+/** The choice that loads `backend` again, in another process: its own kernels, or "auto" for a native backend's. */
+export function kernelsChoiceOf(backend: Pick<LoadedBackend, "kernels">): KernelsChoice {
+  return backend.kernels === "libtensorflow" ? "auto" : backend.kernels;
+}
 
 const require = createRequire(import.meta.url);
 

@@ -50,10 +50,14 @@ describe("cgx run", () => {
   it("stops with a clear error for a source that matches no file, writing nothing", () => {
     const dir = tinyExperiment("budget steps 5\n  control shuffled");
     writeFileSync(join(dir, "exp.cgx"), readFileSync(join(dir, "exp.cgx"), "utf8").replace('files("corpus.txt"', 'files("missing/*.txt"'));
-    const r = cgx(dir, "run", "exp.cgx", "--runs", "r");
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('error: no files match "missing/*.txt"');
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // --jobs 2: the workers load the data and this process does not; their error reads the same.
+    for (const jobs of ["1", "2"]) {
+      const r = cgx(dir, "run", "exp.cgx", "--runs", "r", "--jobs", jobs);
+      expect(r.status).toBe(1);
+      expect(r.stderr.match(/error: no files match "missing\/\*\.txt"\n\s+= help: the pattern is read relative to /g)).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, "r"))).toBe(false);
+    }
   });
 
   it("refuses an unknown backend with the list of backends", () => {

@@ -4,7 +4,7 @@
  * the queue). Redis and BullMQ stay behind src/runtime/running/queue/.
  */
 import type { Plan } from "../../plan/types.js";
-import type { LoadedBackend } from "../../runtime/backend.js";
+import type { BackendInfo } from "../../runtime/backend.js";
 import { openRun, selectCells, RunError } from "../../runtime/running/executor.js";
 import { cellPaths, readStatus } from "../../runtime/running/rundir.js";
 import { QueueUrlError } from "../../runtime/running/queue/connection.js";
@@ -25,7 +25,7 @@ export interface QueueRunOptions {
 const FINAL = new Set(["done", "diverged", "failed"]);
 
 /** Enqueues, then (unless detached) waits for every selected cell to end; returns the run directory and the cells' states. */
-export async function runThroughQueue(io: Io, plan: Plan, backend: LoadedBackend, o: QueueRunOptions): Promise<{ runDir: string; results: Map<string, string>; messages: Map<string, string> } | undefined> {
+export async function runThroughQueue(io: Io, plan: Plan, backend: BackendInfo, o: QueueRunOptions): Promise<{ runDir: string; results: Map<string, string>; messages: Map<string, string> } | undefined> {
   const cells = selectCells(plan, o.cells);
   const { runDir, lock } = openRun(o.root, plan, backend, (m) => io.err(`warning: ${m}\n`));
   try {

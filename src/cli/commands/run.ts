@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { availableParallelism } from "node:os";
-import { BACKEND_ORDER, BackendError, KERNEL_CHOICES, kernelsFromEnv, pickBackend, probeBackends, type KernelsChoice } from "../../runtime/backend.js";
+import { BACKEND_ORDER, BackendError, KERNEL_CHOICES, kernelsFromEnv, pickBackend, probeBackends, type BackendInfo, type KernelsChoice } from "../../runtime/backend.js";
 import { runnerLockPath, runPlan, RunError, type RunEvent } from "../../runtime/running/executor.js";
 import { describeOwner, inspectLock } from "../../store/owner.js";
 import { verifyFinishedCell } from "../../store/verify.js";
@@ -17,9 +17,9 @@ import { interruptWorkers, killAllWorkers, runPlanParallel, WorkerPool } from ".
 import { requestStop, stopRequested } from "../../runtime/running/stop.js";
 import type { Plan } from "../../plan/types.js";
 import { type Io, UserError } from "../io.js";
-import { reportCommand } from "./report.js";
-import { runThroughQueue } from "./queue.js";
-import { exportSlurm } from "./slurm.js";
+// The report, the queue and Slurm are imported when used: they weigh a tenth of a second at every
+// start-up (the queue's Redis client above all), which a run on one machine need not pay up front.
+const reportCommand = async (...args: Parameters<typeof import("./report.js").reportCommand>) => (await import("./report.js")).reportCommand(...args);
 import { compileAndReport } from "../source.js";
 import { duration, human, table } from "../table.js";
 
@@ -45,25 +45,40 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   const { ok, result } = compileAndReport(io, file, "human");
   if (!ok || !result.plan) return 1;
   const plan = result.plan;
-  const backend = await backendFor(opts);
-  const root = resolve(io.cwd, opts.out ?? opts.runs);
-  const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
   const jobs = opts.jobs === undefined ? defaultJobs(plan.cells.length) : Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a whole number of at least 1, got \`${opts.jobs}\``);
+  const kernels = kernelsChoice(opts.kernels);
+  // Workers start now: their start-up (node, a backend chosen as below) overlaps this process's.
+  const pool = jobs > 1 && !opts.queue ? new WorkerPool(Math.min(jobs, plan.cells.length), { ...(opts.backend !== undefined ? { forced: opts.backend } : {}), kernels }) : undefined;
+  try {
+    return await runWith(io, file, opts, plan, jobs, kernels, pool);
+  } finally {
+    // Workers started for a run that did not take them (a bad backend or data, the run directory
+    // held) go too: they would keep this process alive.
+    pool?.discard();
+  }
+}
+
+async function runWith(io: Io, file: string, opts: RunCommandOptions, plan: Plan, jobs: number, kernels: KernelsChoice, pool: WorkerPool | undefined): Promise<number> {
+  // With workers, this process trains nothing: it takes the backend they chose (as it would have)
+  // rather than load one too, which would compete with their start-up for the cores.
+  const here = pool ? undefined : await backendFor(opts.backend, kernels);
+  const backend: BackendInfo = here ?? (await pool!.backend()) ?? (await backendFor(opts.backend, kernels));
+  const root = resolve(io.cwd, opts.out ?? opts.runs);
+  const cacheDir = resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache"));
   const data = withBenchmarks(experimentDataProvider(plan, { cacheDir, cwd: io.cwd }), plan, { cacheDir, cwd: io.cwd });
   io.err(`cgx run ${plan.experiment}: ${plan.cells.length} cells on ${backend.name} (tfjs ${backend.version}, ${backend.kernels} kernels)${opts.queue ? `, through the queue at ${opts.queue}` : jobs > 1 ? `, ${jobs} jobs` : ""}\n`);
   // Said once, so a missing GPU or native library is never a silent slowdown.
   for (const why of backend.passedOver ?? []) io.err(`  ${why.replace(/^([\w-]+): /, "$1 unavailable: ")}\n`);
   if (backend.passedOver?.length) io.err("  (`cgx doctor` shows every backend and how to install the missing ones)\n");
-  // Workers start now, so their start-up overlaps the data check below.
-  const pool = jobs > 1 && !opts.queue ? new WorkerPool(Math.min(jobs, plan.cells.length), backend) : undefined;
-  // Load the data once before any cell starts: a bad source is the experiment's problem, not a cell's.
+  // The workers load the data at once, each with this process's backend; this process need not.
+  pool?.load(backend, { plan, cacheDir, cwd: io.cwd });
+  // The data is checked before any cell starts: a bad source is the experiment's problem, not a cell's.
   const first = plan.cells[0];
   if (first) {
     try {
-      await data(first);
+      if (!(await pool?.dataChecked())) await data(first);
     } catch (e) {
-      pool?.discard();
       if (e instanceof DataError) throw new UserError(e.message, e.help);
       throw e;
     }
@@ -71,17 +86,18 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
   if (opts.queue) {
     const attempts = opts.attempts === undefined ? 2 : Number(opts.attempts);
     if (!Number.isInteger(attempts) || attempts < 1) throw new UserError(`--attempts must be a whole number of at least 1, got \`${opts.attempts}\``);
+    const { runThroughQueue } = await import("./queue.js");
     const r = await runThroughQueue(io, plan, backend, { url: opts.queue, root, cacheDir, ...(opts.cells ? { cells: opts.cells } : {}), detach: opts.detach === true, attempts });
     if (!r) return 0;
     io.err(`\n${summaryLine(plan, r.results, r.messages)}; run directory ${r.runDir}\n`);
-    if (opts.report !== false) reportCommand(io, r.runDir, {});
+    if (opts.report !== false) await reportCommand(io, r.runDir, {});
     return [...r.results.values()].some((s) => s === "failed") ? 1 : 0;
   }
   const progress = new ProgressView(io, plan.cells.length);
   const stopOnSignal = stopHandler(io, progress, file);
   try {
     const common = { root, backend, ...(opts.cells ? { cells: opts.cells } : {}), onEvent: (e: RunEvent) => progress.on(e) };
-    const summary = jobs > 1 ? await runPlanParallel(plan, { ...common, jobs, cacheDir, cwd: io.cwd, ...(pool ? { pool } : {}) }) : await runPlan(plan, { ...common, data });
+    const summary = pool ? await runPlanParallel(plan, { ...common, jobs, cacheDir, cwd: io.cwd, pool }) : await runPlan(plan, { ...common, backend: here ?? (await backendFor(opts.backend, kernels)), data });
     progress.stop();
     io.err(`\n${summaryLine(plan, summary.results, summary.messages)}; run directory ${summary.runDir}\n`);
     const signal = stopRequested();
@@ -91,7 +107,7 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
       return signal === "SIGINT" ? 130 : 143;
     }
     // The run's own analyses (fits, comparisons) and the report, as `cgx report` would write them.
-    if (opts.report !== false) reportCommand(io, summary.runDir, {});
+    if (opts.report !== false) await reportCommand(io, summary.runDir, {});
     return [...summary.results.values()].some((s) => s === "failed") ? 1 : 0;
   } catch (e) {
     progress.stop();
@@ -99,9 +115,6 @@ export async function runCommand(io: Io, file: string, opts: RunCommandOptions):
     throw e;
   } finally {
     stopOnSignal.remove();
-    // Workers started for a run that did not take them (the run directory was held, say) go too:
-    // they would keep this process alive.
-    pool?.discard();
   }
 }
 
@@ -163,16 +176,17 @@ export async function exportSlurmCommand(io: Io, file: string, opts: ExportSlurm
   if (!ok || !result.plan) return 1;
   const parallel = Number(opts.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UserError(`--parallel must be a whole number of at least 1, got \`${opts.parallel}\``);
-  const backend = await backendFor(opts);
+  const backend = await backendFor(opts.backend, kernelsChoice(opts.kernels));
   const root = resolve(io.cwd, opts.runs);
+  const { exportSlurm } = await import("./slurm.js");
   exportSlurm(io, result.plan, backend, { root, cacheDir: resolve(io.cwd, opts.cache ?? join(opts.runs, ".cache")), parallel, sbatch: opts.sbatch ?? [], ...(opts.output ? { output: opts.output } : {}) });
   return 0;
 }
 
 /** The backend asked for (or the first that loads), as a user error when it does not load. */
-async function backendFor(opts: { backend?: string; kernels?: string }) {
+async function backendFor(forced: string | undefined, kernels: KernelsChoice) {
   try {
-    return await pickBackend(opts.backend, kernelsChoice(opts.kernels));
+    return await pickBackend(forced, kernels);
   } catch (e) {
     if (e instanceof BackendError) throw new UserError(e.message, "`cgx doctor` lists the backends and why each does or does not load");
     throw e;

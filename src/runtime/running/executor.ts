@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { planJson, sha256 } from "../../plan/hash.js";
 import type { Cell, Plan } from "../../plan/types.js";
 import { VERSION } from "../../version.js";
-import type { LoadedBackend } from "../backend.js";
+import type { BackendInfo, LoadedBackend } from "../backend.js";
 import { tryReadJson, writeJsonAtomic } from "./files.js";
 import { cellPaths, readStatus, writeStatus, type CellState } from "./rundir.js";
 import { trainCell, type CellData, type Progress } from "../training/trainer.js";
@@ -105,7 +105,7 @@ const orphanedTemp = (pid: number, ageMs: number) => pidGone(pid) && ageMs > 60_
  * while another `cgx run` is alive; recovering a dead one's), removes temporaries dead writers
  * left, then creates or checks plan.lock.json. The caller releases the returned lock.
  */
-export function openRun(root: string, plan: Plan, backend: LoadedBackend, warn: (message: string) => void): { runDir: string; lock: OwnerLock } {
+export function openRun(root: string, plan: Plan, backend: BackendInfo, warn: (message: string) => void): { runDir: string; lock: OwnerLock } {
   const runDir = runDirFor(root, plan);
   let acquired: Acquired;
   try {
@@ -132,7 +132,7 @@ export function openRun(root: string, plan: Plan, backend: LoadedBackend, warn: 
 }
 
 /** Creates the run directory and its lock, or checks an existing lock matches this plan. */
-export function prepareRunDir(root: string, plan: Plan, backend: LoadedBackend): string {
+export function prepareRunDir(root: string, plan: Plan, backend: BackendInfo): string {
   const dir = runDirFor(root, plan);
   const lockPath = join(dir, "plan.lock.json");
   const hash = trainingHash(plan);

@@ -1,7 +1,9 @@
 /** A worker process for `--jobs`: see workers.ts. */
 import { join } from "node:path";
-import type { Plan } from "../../plan/types.js";
-import { loadBackend } from "../backend.js";
+import type { Cell, Plan } from "../../plan/types.js";
+import type { CellData } from "../training/trainer.js";
+import { DataError } from "../data/errors.js";
+import { backendInfo, kernelsChoiceOf, loadBackend, pickBackend, type BackendName, type KernelsChoice, type LoadedBackend } from "../backend.js";
 import { runOneCell, type PlanLock } from "./executor.js";
 import { readJson } from "./files.js";
 import { experimentDataProvider } from "../curriculum/provider.js";
@@ -30,19 +32,45 @@ process.on("SIGTERM", () => {
 });
 
 let ctx: { plan: Plan; runDir: string; run: (id: string) => Promise<void> } | undefined;
-/** Started by "warm", while the parent still checks the data, so the first cell waits less. */
-let warming: ReturnType<typeof loadBackend> | undefined;
+/** Started by "warm", while the parent loads its own, so the first cell waits less. */
+let warming: Promise<LoadedBackend> | undefined;
+/** The data "load" loaded, for the plan it was loaded for (as JSON: "init" reads the run's own copy). */
+let preloaded: { plan: string; data: (cell: Cell) => Promise<CellData> } | undefined;
+
+const dataProvider = (plan: Plan, where: { cacheDir: string; cwd: string }, log = true) =>
+  withBenchmarks(experimentDataProvider(plan, { ...where, ...(log ? {} : { log: () => undefined }) }), plan, where);
+
+/**
+ * The parent's backend: the one "warm" chose when it is the same (it is, but for a machine that
+ * changed in between), else that one loaded now. A failure to load it is thrown: "fatal".
+ */
+async function parentsBackend(name: BackendName, kernels: KernelsChoice): Promise<LoadedBackend> {
+  const warmed = await warming?.catch(() => undefined);
+  if (warmed && warmed.name === name && kernelsChoiceOf(warmed) === kernels) return warmed;
+  warming = loadBackend(name, kernels);
+  return warming;
+}
 
 process.on("message", async (m: ToWorker) => {
   try {
     if (m.type === "warm") {
-      warming = loadBackend(m.backend, m.kernels);
-      // A failure is reported when "init" awaits it.
-      warming.catch(() => undefined);
+      warming = pickBackend(m.forced, m.kernels);
+      // A failure is the parent's to explain (it picks itself then), or is reported when "load" or
+      // "init" asks for the parent's backend.
+      const chosen = await warming.catch(() => undefined);
+      send(chosen ? { type: "warmed", backend: backendInfo(chosen) } : { type: "warmed" });
+    } else if (m.type === "load") {
+      const data = dataProvider(m.data.plan, m.data, m.log);
+      preloaded = { plan: JSON.stringify(m.data.plan), data };
+      await parentsBackend(m.backend, m.kernels);
+      const first = m.data.plan.cells[0];
+      if (first) await data(first);
+      send({ type: "loaded" });
     } else if (m.type === "init") {
       const lock = readJson<PlanLock>(join(m.runDir, "plan.lock.json"));
-      const backend = await (warming ?? loadBackend(m.backend, m.kernels));
-      const data = withBenchmarks(experimentDataProvider(lock.plan, { cacheDir: m.cacheDir, cwd: m.cwd }), lock.plan, { cacheDir: m.cacheDir, cwd: m.cwd });
+      const backend = await parentsBackend(m.backend, m.kernels);
+      // The run's plan is the one "load" had unless the run directory was made by an earlier one.
+      const data = preloaded?.plan === JSON.stringify(lock.plan) ? preloaded.data : dataProvider(lock.plan, { cacheDir: m.cacheDir, cwd: m.cwd });
       const cells = new Map(lock.plan.cells.map((c) => [c.id, c]));
       ctx = {
         plan: lock.plan,
@@ -82,7 +110,12 @@ process.on("message", async (m: ToWorker) => {
     }
   } catch (e) {
     const err = e as Error;
-    send({ type: "fatal", message: err.message, ...(err instanceof DiskError ? { disk: { path: err.path, code: err.code, action: err.action } } : {}) });
+    send({
+      type: "fatal",
+      message: err.message,
+      ...(err instanceof DiskError ? { disk: { path: err.path, code: err.code, action: err.action } } : {}),
+      ...(err instanceof DataError ? { help: err.help } : {}),
+    });
     process.exitCode = 1;
     process.disconnect?.();
     process.exit(1);

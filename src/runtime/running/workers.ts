@@ -13,11 +13,12 @@ import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Cell, Plan } from "../../plan/types.js";
-import type { BackendName, KernelsChoice } from "../backend.js";
+import { kernelsChoiceOf, type BackendName, type KernelsChoice } from "../backend.js";
 import { markCellFailed, openRun, selectCells, type RunEvent, type RunSummary } from "./executor.js";
-import type { LoadedBackend } from "../backend.js";
+import type { BackendInfo } from "../backend.js";
 import type { CellState } from "./rundir.js";
 import { DiskError } from "../../store/durable.js";
+import { DataError } from "../data/errors.js";
 import { stopRequested } from "./stop.js";
 
 export interface WorkerInit {
@@ -30,15 +31,50 @@ export interface WorkerInit {
   readonly cwd: string;
 }
 
-/** Sent right after the fork: load the backend now (it takes about half a second), before "init". */
+/**
+ * Sent right after the fork: choose and load a backend as the parent does (`pickBackend` with the
+ * same request), while the parent still loads its own, so the two start-ups overlap.
+ */
 export interface WorkerWarm {
   readonly type: "warm";
-  readonly backend: BackendName;
+  /** --backend, if given. */
+  readonly forced?: string;
   readonly kernels: KernelsChoice;
 }
 
+/**
+ * The parent's backend (the worker keeps its own if it is the same, and loads this one if not) and
+ * the experiment's data, to load now: the first worker to load it answers "loaded", or "fatal" with
+ * the data error, and the parent need not load the data itself.
+ */
+export interface WorkerLoad {
+  readonly type: "load";
+  readonly backend: BackendName;
+  readonly kernels: KernelsChoice;
+  readonly data: WorkerData;
+  /**
+   * Whether this worker reports the data's slow steps (a reference model trained, scores computed).
+   * Every worker loads the data at once: on a cold cache each computes the same entries, at the
+   * same time on its own core (the writes are atomic), and one of them says so.
+   */
+  readonly log: boolean;
+}
+
+/** What a worker needs to load an experiment's data: the plan it will train, and where. */
+export interface WorkerData {
+  readonly plan: Plan;
+  readonly cacheDir: string;
+  readonly cwd: string;
+}
+
 /** "stop": finish the step in progress, return the cell as interrupted, then exit (see stop.ts). */
-export type ToWorker = WorkerWarm | WorkerInit | { readonly type: "cell"; readonly id: string } | { readonly type: "stop"; readonly signal: NodeJS.Signals } | { readonly type: "exit" };
+export type ToWorker =
+  | WorkerWarm
+  | WorkerLoad
+  | WorkerInit
+  | { readonly type: "cell"; readonly id: string }
+  | { readonly type: "stop"; readonly signal: NodeJS.Signals }
+  | { readonly type: "exit" };
 
 export interface DiskFailure {
   readonly path: string;
@@ -48,9 +84,14 @@ export interface DiskFailure {
 
 export type FromWorker =
   | { readonly type: "ready" }
+  /** The backend "warm" chose (absent if none loaded: the parent then tries itself, and says why). */
+  | { readonly type: "warmed"; readonly backend?: BackendInfo }
+  /** The data of the "warm" message loaded (a check the parent would otherwise make itself). */
+  | { readonly type: "loaded" }
   | { readonly type: "event"; readonly id: string; readonly event: Omit<RunEvent, "cell"> }
   | { readonly type: "done"; readonly id: string; readonly state: CellState; readonly message?: string }
-  | { readonly type: "fatal"; readonly message: string; readonly disk?: DiskFailure };
+  /** `help` marks the experiment's data at fault (a DataError in the worker), with what to do. */
+  | { readonly type: "fatal"; readonly message: string; readonly disk?: DiskFailure; readonly help?: string };
 
 /** Tries per cell: the first, and one more in another worker if a worker dies under it. */
 const ATTEMPTS_PER_CELL = 2;
@@ -70,26 +111,61 @@ function workerPath(): string {
  */
 const WORKER_EXEC_ARGV = ["--single-threaded-gc"];
 
-function forkWorker(backend: LoadedBackend): ChildProcess {
+function forkWorker(request: { forced?: string; kernels: KernelsChoice }): ChildProcess {
   const proc = fork(workerPath(), [], { stdio: ["ignore", "inherit", "pipe", "ipc"], execArgv: [...process.execArgv, ...WORKER_EXEC_ARGV] });
-  proc.send({ type: "warm", backend: backend.name, kernels: kernelsFor(backend) } satisfies ToWorker);
+  proc.send({ type: "warm", ...request } satisfies ToWorker);
   return proc;
 }
 
-/** Every worker computes exactly as the parent would: its backend and kernels. */
-function kernelsFor(backend: LoadedBackend): KernelsChoice {
-  return backend.kernels === "libtensorflow" ? "auto" : backend.kernels;
+function sendLoad(proc: ChildProcess, backend: BackendInfo, data: WorkerData, log: boolean): void {
+  proc.send({ type: "load", backend: backend.name, kernels: kernelsChoiceOf(backend), data, log } satisfies ToWorker);
+}
+
+/** A worker's error from the experiment's data, as the data layer raised it (the CLI shows its help). */
+function workerError(m: { message: string; help?: string }): Error {
+  return m.help === undefined ? new Error(m.message) : new DataError(m.message, m.help);
 }
 
 /**
- * Workers forked before the run starts (while the parent loads and checks the data), so that
- * their start-up (node, the backend) overlaps the parent's. `runPlanParallel` takes them; a run
+ * Workers forked before the run starts, as soon as the plan says how many, so that their start-up
+ * happens while the parent loads its backend, and then once per core at the same time: each loads
+ * a backend, then (`load`) the experiment's data. The parent does not load the data itself: the
+ * workers' check stands for its own (`dataChecked`). `runPlanParallel` takes the workers; a run
  * that never starts must `discard` them.
  */
 export class WorkerPool {
   private readonly procs: ChildProcess[];
-  constructor(count: number, backend: LoadedBackend) {
-    this.procs = Array.from({ length: count }, () => forkWorker(backend));
+  private checked: Promise<boolean> | undefined;
+  private readonly chosen: Promise<BackendInfo | undefined>;
+  constructor(count: number, request: { forced?: string; kernels: KernelsChoice }) {
+    this.procs = Array.from({ length: count }, () => forkWorker(request));
+    this.chosen = firstAnswer<BackendInfo | undefined>(this.procs, (m) => (m.type === "warmed" ? { value: m.backend } : undefined), undefined);
+  }
+  /**
+   * The backend the first worker chose as `pickBackend` would here, so that this process need not
+   * load one; undefined if it loaded none or every worker died first (the caller picks, and says why).
+   */
+  backend(): Promise<BackendInfo | undefined> {
+    return this.chosen;
+  }
+  /** The parent's backend (each worker computes as the parent would) and the data every worker loads now. */
+  load(backend: BackendInfo, data: WorkerData): void {
+    const procs = this.procs.filter((p) => p.connected);
+    procs.forEach((p, i) => sendLoad(p, backend, data, i === 0));
+    // Every worker gone before a word: the data goes unchecked here (the caller checks it).
+    this.checked = firstAnswer<boolean>(
+      procs,
+      (m) => (m.type === "loaded" ? { value: true } : m.type === "fatal" && m.help !== undefined ? { error: workerError(m) } : undefined),
+      false,
+    );
+  }
+  /**
+   * After `load`: true once a worker has loaded the data (scored into the cache where it was cold);
+   * the DataError if the data is at fault; false if every worker died first, when the caller must
+   * load it itself.
+   */
+  dataChecked(): Promise<boolean> {
+    return this.checked ?? Promise.resolve(false);
   }
   /** A started worker that is still alive (one that died waiting is replaced by a fresh fork). */
   take(): ChildProcess | undefined {
@@ -101,9 +177,36 @@ export class WorkerPool {
   }
 }
 
+/**
+ * The first answer `pick` finds among the workers' messages (a value, or an error to reject with),
+ * or `ifNone` once every worker has exited without one.
+ */
+function firstAnswer<T>(procs: readonly ChildProcess[], pick: (m: FromWorker) => { value: T } | { error: Error } | undefined, ifNone: T): Promise<T> {
+  const answer = new Promise<T>((resolve, reject) => {
+    if (procs.length === 0) resolve(ifNone);
+    let lost = 0;
+    for (const p of procs) {
+      const onMessage = (m: FromWorker) => {
+        const a = pick(m);
+        if (a && "error" in a) reject(a.error);
+        else if (a) resolve(a.value);
+      };
+      p.on("message", onMessage);
+      p.once("exit", () => {
+        p.off("message", onMessage);
+        if (++lost === procs.length) resolve(ifNone);
+      });
+    }
+  });
+  // A rejection nobody awaits (the run never started) is not an unhandled one.
+  answer.catch(() => undefined);
+  return answer;
+}
+
 export interface ParallelOptions {
   readonly root: string;
-  readonly backend: LoadedBackend;
+  /** The parent's, or the one the workers chose for it (the parent then loads none). */
+  readonly backend: BackendInfo;
   readonly jobs: number;
   readonly cells?: readonly string[];
   readonly cacheDir: string;
@@ -171,7 +274,11 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
         slot.proc.send({ type: "cell", id: cell.id } satisfies ToWorker);
       };
       const spawnWorker = () => {
-        const proc = opts.pool?.take() ?? forkWorker(opts.backend);
+        let proc = opts.pool?.take();
+        if (!proc) {
+          proc = forkWorker({ forced: opts.backend.name, kernels: kernelsChoiceOf(opts.backend) });
+          sendLoad(proc, opts.backend, { plan, cacheDir: opts.cacheDir, cwd: opts.cwd }, false);
+        }
         live.add(proc);
         const slot: Slot = { proc, ready: false, stderr: [] };
         slots.add(slot);
@@ -198,7 +305,7 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
           } else if (m.type === "fatal") {
             // The disk or the experiment's data: no other worker would fare better.
             if (m.disk) fail(new DiskError(m.disk.path, m.disk.code, m.disk.action));
-            else if (!slot.ready) fail(new Error(m.message));
+            else if (!slot.ready) fail(workerError(m));
             else slot.fatal = m.message;
           }
         });
@@ -236,7 +343,7 @@ export async function runPlanParallel(plan: Plan, opts: ParallelOptions): Promis
           if (queue.length > 0 && slots.size < n && !stopRequested()) spawnWorker();
           settleIfDone();
         });
-        proc.send({ type: "init", runDir, backend: opts.backend.name, kernels: kernelsFor(opts.backend), cacheDir: opts.cacheDir, cwd: opts.cwd } satisfies ToWorker);
+        proc.send({ type: "init", runDir, backend: opts.backend.name, kernels: kernelsChoiceOf(opts.backend), cacheDir: opts.cacheDir, cwd: opts.cwd } satisfies ToWorker);
       };
       for (let i = 0; i < n; i++) spawnWorker();
     });
