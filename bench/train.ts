@@ -12,18 +12,19 @@
  * (bench/reference_train.py), each in its own process on one thread. The machines here are noisy
  * (runs vary by up to 2x, see docs), so only figures taken side by side in one run are compared, and
  * the median over rounds is reported. The figure that matters is the ratio
- * cgx tokens/s / PyTorch tokens/s. Then cells/hour of a tiny experiment under `cgx run --jobs 1`
- * and `--jobs 2` (alternated over the same rounds): whether the second core is used.
+ * cgx tokens/s / PyTorch tokens/s. Then cells/hour of the quickstart under `cgx run --jobs 1` and
+ * `--jobs 2` (alternated over the same rounds): whether the second core is used.
  *
  * Internally, `--child cgx --model NAME --steps N --json` is one cgx measurement (the parent runs
  * it in a child process, so each measurement has its own heap and its own peak RSS).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { compile } from "../src/compiler/index.js";
 import { loadBackend } from "../src/runtime/backend.js";
 import { chooseOpenBlasCore } from "../src/runtime/model/kernels/openblas.js";
 import { BENCH_MODELS, makeStep, type BenchModel } from "./train-step.js";
@@ -190,50 +191,20 @@ function measureTorch(m: BenchModel, steps: number): TorchMeasurement | string {
 // Cells/hour under `cgx run --jobs N`
 
 /**
- * Four cells (2 sizes x curriculum and its control) of the quickstart's shapes (context 64, batch
- * 16, the sizes of its middle), each ~10-15 s of training on one core. The warm-up variant has the
- * same data block, so it fills the data cache (difficulty scores) with the same keys, but trains two
- * cells for four steps (fewer and the 50% stage would be empty).
+ * The README's main job: experiments/quickstart.cgx, 20 cells (5 sizes x curriculum and control x
+ * 2 seeds), as a user runs it (without the report, which is the same work at any --jobs). A grid of
+ * many cells is what --jobs is for: each worker's fixed costs (starting node, the backend and the
+ * data; V8 optimising tfjs's code on a core that now has no idle neighbour to do it on) are paid
+ * once per worker and spread over its cells. With 4 cells of 5-7 s these costs took the speed-up
+ * to 1.78x; with these 20 cells, or 4 cells twice as long, it is 1.85-1.9x (docs/performance.md).
  */
-function jobsExperiment(warmup: boolean): string {
-  return `experiment bench_jobs {
-  seeds 1
-  data {
-    tokenizer bytes
-    context 64
-    source easy = builtin("simple.sentences")
-    source kids = builtin("gutenberg.children")
-    difficulty flesch_kincaid
-    heldout 2%
-  }
-  curriculum syllabus {
-    stage early for 50% { mix easy 100% }
-    stage late { mix easy 30%, kids 70% }
-  }
-  control shuffled like syllabus
-  models {
-    params ${warmup ? "[50k]" : "[50k, 120k]"}
-    heads 2
-  }
-  budget ${warmup ? "steps 4" : `tokens ${JOBS_TOKENS}`}
-  train {
-    optimizer adamw(lr: 3e-3)
-    batch 16
-  }
-  evaluate {
-    loss on heldout
-  }
-}
-`;
-}
+const JOBS_EXPERIMENT = join(ROOT, "experiments", "quickstart.cgx");
 
-const JOBS_CELLS = 4;
-/**
- * Tokens per cell: ~10-15 s of training on one core here, so the run's fixed start-up (~2 s: node,
- * the backend, the data, forking the workers) weighs about as much as in the quickstart, and less
- * than in a real grid, whose cells train for minutes.
- */
-const JOBS_TOKENS = "400k";
+function jobsCells(): number {
+  const r = compile(readFileSync(JOBS_EXPERIMENT, "utf8"));
+  if (!r.plan) throw new Error(`${JOBS_EXPERIMENT} does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
+  return r.plan.cells.length;
+}
 
 interface JobsRun {
   readonly jobs: number;
@@ -245,16 +216,18 @@ interface JobsRun {
 }
 
 interface JobsMeasurement {
+  readonly experiment: string;
+  readonly cells: number;
   readonly runs: JobsRun[];
   /** Median over rounds of (--jobs 1 wall) / (--jobs 2 wall), the two measured back to back. */
   readonly speedup: number;
   readonly rounds_speedup: number[];
 }
 
-function cgxRun(file: string, runs: string, cache: string, jobs: number): number {
+function cgxRun(file: string, runs: string, cache: string, jobs: number, cells?: string): number {
   const t0 = performance.now();
   // --no-report: cells/hour counts training; the report at the end is the same work for any --jobs.
-  const args = [join(ROOT, "bin", "cgx.js"), "run", file, "--runs", runs, "--cache", cache, "--jobs", String(jobs), "--no-report"];
+  const args = [join(ROOT, "bin", "cgx.js"), "run", file, "--runs", runs, "--cache", cache, "--jobs", String(jobs), "--no-report", ...(cells ? ["--cells", cells] : [])];
   const out = spawnSync(process.execPath, args, {
     encoding: "utf8",
     env: CHILD_ENV,
@@ -267,16 +240,15 @@ function cgxRun(file: string, runs: string, cache: string, jobs: number): number
 
 function measureJobs(rounds: number, log: (s: string) => void): JobsMeasurement {
   const dir = mkdtempSync(join(tmpdir(), "cgx-bench-jobs-"));
+  const cellCount = jobsCells();
   try {
-    const file = join(dir, "bench_jobs.cgx");
-    const warm = join(dir, "warm.cgx");
-    writeFileSync(file, jobsExperiment(false));
-    writeFileSync(warm, jobsExperiment(true));
-    // One shared data cache, filled first: scoring the sources is a once-per-machine cost that a
-    // first run alone pays, and it would land on whichever --jobs ran first.
+    const file = JOBS_EXPERIMENT;
+    // One shared data cache, filled first (by training the first cell alone): scoring the sources
+    // is a once-per-machine cost that a first run alone pays, and it would land on whichever
+    // --jobs ran first.
     const cache = join(dir, "cache");
     log("cells/hour: filling the data cache");
-    cgxRun(warm, join(dir, "warm-runs"), cache, 1);
+    cgxRun(file, join(dir, "warm-runs"), cache, 1, "0");
     const walls = new Map<number, number[]>([
       [1, []],
       [2, []],
@@ -291,15 +263,15 @@ function measureJobs(rounds: number, log: (s: string) => void): JobsMeasurement 
         const w = cgxRun(file, join(dir, `jobs${jobs}-round${r}`), cache, jobs); // a fresh runs dir: nothing to resume
         wall.set(jobs, w);
         walls.get(jobs)!.push(round1(w));
-        log(`cells/hour round ${r}/${rounds}: cgx run --jobs ${jobs}, ${JOBS_CELLS} cells: ${round1(w)} s`);
+        log(`cells/hour round ${r}/${rounds}: cgx run --jobs ${jobs}, ${cellCount} cells: ${round1(w)} s`);
       }
       speedups.push(round2(wall.get(1)! / wall.get(2)!));
     }
     const runs = [...walls].map(([jobs, times]) => {
       const wall = median(times);
-      return { jobs, cells: JOBS_CELLS, wall_s: round1(wall), cells_per_hour: Math.round((JOBS_CELLS * 3600) / wall), rounds_wall_s: times };
+      return { jobs, cells: cellCount, wall_s: round1(wall), cells_per_hour: Math.round((cellCount * 3600) / wall), rounds_wall_s: times };
     });
-    return { runs, speedup: round2(median(speedups)), rounds_speedup: speedups };
+    return { experiment: "experiments/quickstart.cgx", cells: cellCount, runs, speedup: round2(median(speedups)), rounds_speedup: speedups };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -432,7 +404,7 @@ function printModels(reports: readonly ModelReport[], rounds: number): void {
 }
 
 function printJobs(m: JobsMeasurement, rounds: number): void {
-  console.log(`cells/hour, cgx run of ${JOBS_CELLS} small cells (50k and 120k params, context 64, ${JOBS_TOKENS} tokens each), median over ${rounds} round(s) of the whole command's wall clock, data cache warm`);
+  console.log(`cells/hour, cgx run ${m.experiment} (${m.cells} cells, the README's main job, without its report), median over ${rounds} round(s) of the whole command's wall clock, data cache warm`);
   for (const j of m.runs) console.log(`  --jobs ${j.jobs}: ${String(j.cells_per_hour).padStart(6)} cells/hour (${j.wall_s} s; rounds ${j.rounds_wall_s.join(", ")} s)`);
   const s = m.speedup;
   console.log(`  speed-up --jobs 2 over --jobs 1: ${s.toFixed(2)}x, median of the rounds' ${m.rounds_speedup.map((x) => x.toFixed(2)).join(", ")} (target >= ${TARGET_JOBS_SPEEDUP}x: ${s >= TARGET_JOBS_SPEEDUP ? "met" : "NOT met"})`);
@@ -507,7 +479,7 @@ async function main(): Promise<void> {
         load_average: load,
         target: { ratio: TARGET_RATIO, aim_ratio: AIM_RATIO, jobs_speedup: TARGET_JOBS_SPEEDUP },
         models: reports,
-        jobs: jobs === null ? null : { cells: JOBS_CELLS, tokens_per_cell: JOBS_TOKENS, ...jobs },
+        jobs,
       }),
     );
     return;

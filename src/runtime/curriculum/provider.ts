@@ -69,9 +69,11 @@ export function experimentDataProvider(plan: Plan, opts: ProviderOptions): (cell
       const data = await loadExperimentData(plan.data, { cacheDir: opts.cacheDir, cwd: opts.cwd, log, ...(opts.backend ? { backend: opts.backend } : {}) });
       const train = new Map<string, Int32Array[]>();
       const heldout = new Map<string, Int32Array[]>();
+      const tk = data.tokenizer;
+      const ids = tk.encodeInt32 ? (text: string) => tk.encodeInt32!(text) : (text: string) => Int32Array.from(tk.encode(text));
       for (const [name, split] of data.sources) {
-        train.set(name, split.train.map((e) => Int32Array.from(data.tokenizer.encode(e.text))));
-        heldout.set(name, split.heldout.map((e) => Int32Array.from(data.tokenizer.encode(e.text))));
+        train.set(name, split.train.map((e) => ids(e.text)));
+        heldout.set(name, split.heldout.map((e) => ids(e.text)));
       }
       const t: Tokenized = { data, train, heldout, separator: separatorOf(data.tokenizer) };
       checkMixes(plan, (metric) => poolsFor(t, metric).train);

@@ -1,8 +1,19 @@
 /** Content hashes: cache keys and the heldout split both hash text, so they live in one place. */
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 
+// A namespace lookup, not a named import: on a Node 20 before 20.12 the import itself would fail.
+const hash = (crypto as Partial<typeof crypto>).hash;
+
+/**
+ * SHA-1 of a UTF-8 string: node's one-shot `crypto.hash` where there is one (Node 20.12 on; twice
+ * as fast for the short texts hashed by the thousand when a run loads its data), else a Hash.
+ */
+export const sha1Bytes: (text: string) => Buffer =
+  hash ? (text) => hash("sha1", text, "buffer") : (text) => createHash("sha1").update(text, "utf8").digest();
+
 export function sha1(text: string): string {
-  return createHash("sha1").update(text, "utf8").digest("hex");
+  return hash ? hash("sha1", text, "hex") : createHash("sha1").update(text, "utf8").digest("hex");
 }
 
 /**

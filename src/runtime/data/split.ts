@@ -9,11 +9,11 @@
  * heldout (or none in train) gives its lowest-hash (highest-hash) example to that side, so every
  * source can be evaluated and trained on.
  */
-import { createHash } from "node:crypto";
+import { sha1Bytes } from "./hash.js";
 
 /** A text's position in [0, 1): the first 52 bits of sha1("cgx-heldout:" + key). */
 export function splitPosition(key: string): number {
-  const h = createHash("sha1").update("cgx-heldout:", "utf8").update(key, "utf8").digest();
+  const h = sha1Bytes(`cgx-heldout:${key}`);
   // 52 bits: exact in a double.
   return (h.readUInt32BE(0) * 2 ** 20 + (h.readUInt32BE(4) >>> 12)) / 2 ** 52;
 }

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { sha1 } from "../../../src/runtime/data/hash.js";
 import { heldoutMask, splitPosition } from "../../../src/runtime/data/split.js";
 
 const texts = Array.from({ length: 10000 }, (_, i) => `example number ${i} with some text`);
@@ -38,5 +40,21 @@ describe("heldout split", () => {
     expect(heldoutMask(few, 0.999).filter((h) => !h).length).toBe(1);
     expect(heldoutMask(["only"], 0.5).length).toBe(1);
     expect(heldoutMask(few, 0).some(Boolean)).toBe(false);
+  });
+});
+
+describe("the split's hash", () => {
+  // The split must never move: a run's heldout set, its caches and its numbers depend on it.
+  const reference = (key: string) => {
+    const h = createHash("sha1").update("cgx-heldout:", "utf8").update(key, "utf8").digest();
+    return (h.readUInt32BE(0) * 2 ** 20 + (h.readUInt32BE(4) >>> 12)) / 2 ** 52;
+  };
+  const keys = ["", "plain ascii", "naïve café — “quotes”", "日本語のテキスト", "emoji 🙂 and a lone surrogate \ud800 here", "x".repeat(5000)];
+
+  it("is sha1 of the key as a hash object computes it, on every kind of text", () => {
+    for (const k of keys) expect(splitPosition(k)).toBe(reference(k));
+    for (const k of keys) expect(sha1(k)).toBe(createHash("sha1").update(k, "utf8").digest("hex"));
+    expect(splitPosition("example number 0 with some text")).toBe(reference("example number 0 with some text"));
+    expect(keys.map(splitPosition).every((p) => p >= 0 && p < 1)).toBe(true);
   });
 });

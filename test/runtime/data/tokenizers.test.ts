@@ -22,7 +22,10 @@ describe("bytes tokenizer", () => {
     for (const s of SAMPLES) {
       expect(bytesTokenizer.decode(bytesTokenizer.encode(s))).toBe(s);
       expect(bytesTokenizer.count(s)).toBe(bytesTokenizer.encode(s).length);
+      // The typed-array path the data loader takes gives the same ids.
+      expect(Array.from(bytesTokenizer.encodeInt32!(s))).toEqual(bytesTokenizer.encode(s));
     }
+    expect(bytesTokenizer.encodeInt32!("a\u00e9 \ud800")).toEqual(Int32Array.from(bytesTokenizer.encode("a\u00e9 \ud800")));
     expect(bytesTokenizer.vocabSize).toBe(256);
   });
 });

@@ -10,6 +10,7 @@ export const bytesTokenizer: Tokenizer = {
   id: "bytes",
   vocabSize: 256,
   encode: (text) => Array.from(encoder.encode(text)),
+  encodeInt32: (text) => new Int32Array(encoder.encode(text)),
   decode: (ids) => decoder.decode(Uint8Array.from(ids)),
   count: (text) => Buffer.byteLength(text, "utf8"),
 };
