@@ -62,9 +62,13 @@ describe("cgx run", () => {
 
   it("refuses an unknown backend with the list of backends", () => {
     const dir = tinyExperiment("budget steps 5\n  control shuffled");
-    const r = cgx(dir, "run", "exp.cgx", "--backend", "tpu");
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("unknown backend `tpu`; choose one of tensorflow-gpu, tensorflow, wasm, cpu");
+    // With --jobs 2 the workers choose the backend; their failure is explained as this process's would be.
+    for (const jobs of ["1", "2"]) {
+      const r = cgx(dir, "run", "exp.cgx", "--backend", "tpu", "--jobs", jobs);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("unknown backend `tpu`; choose one of tensorflow-gpu, tensorflow, wasm, cpu");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it("cgx doctor says which backends load and why the others do not", () => {
