@@ -17,11 +17,12 @@ import { interruptWorkers, killAllWorkers, runPlanParallel, WorkerPool } from ".
 import { requestStop, stopRequested } from "../../runtime/running/stop.js";
 import type { Plan } from "../../plan/types.js";
 import { type Io, UserError } from "../io.js";
+import { compileAndReport } from "../source.js";
+import { duration, human, table } from "../table.js";
+
 // The report, the queue and Slurm are imported when used: they weigh a tenth of a second at every
 // start-up (the queue's Redis client above all), which a run on one machine need not pay up front.
 const reportCommand = async (...args: Parameters<typeof import("./report.js").reportCommand>) => (await import("./report.js")).reportCommand(...args);
-import { compileAndReport } from "../source.js";
-import { duration, human, table } from "../table.js";
 
 export interface RunCommandOptions {
   readonly backend?: string;
