@@ -126,6 +126,32 @@ export function sizesOf(cells: readonly Cell[]): { size: string; params: number 
 }
 
 /**
+ * `cells` grouped by curriculum, the other settings (`contextKey`) and size, in plan order (sizes
+ * ascending): the seeds that one row of a per-group table averages. Empty groups are left out.
+ */
+export function seedGroups(run: RunData, cells: readonly CellRun[]): { curriculum: string; context: string; size: string; cells: CellRun[] }[] {
+  const out: { curriculum: string; context: string; size: string; cells: CellRun[] }[] = [];
+  for (const curriculum of curricula(run)) {
+    const ofCur = cells.filter((c) => curriculumOf(c.cell) === curriculum);
+    for (const context of unique(ofCur.map((c) => contextKey(c.cell)))) {
+      for (const { size } of sizesOf(run.plan.cells)) {
+        const group = ofCur.filter((c) => c.cell.size === size && contextKey(c.cell) === context);
+        if (group.length) out.push({ curriculum, context, size, cells: group });
+      }
+    }
+  }
+  return out;
+}
+
+/** A context key as a table shows it: the settings other than the curriculum, "" when none. */
+export function contextLabel(context: string): string {
+  return context
+    .split(",")
+    .filter((k) => k && !k.startsWith("curriculum="))
+    .join(", ");
+}
+
+/**
  * The reference curriculum for gaps: the baseline of the plan's first compare, else a control of
  * kind "shuffled", else the first curriculum. null with fewer than two curricula.
  */

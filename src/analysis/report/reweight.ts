@@ -5,7 +5,7 @@
  */
 import type { RunData } from "../rundir.js";
 import { mean } from "../stats.js";
-import { contextKey, curricula, curriculumOf, sizesOf, unique } from "./cells.js";
+import { contextLabel, curricula, curriculumOf, seedGroups, unique } from "./cells.js";
 import { DASH, type Section } from "./format.js";
 import { color, type PlotSpec, type Series } from "./svg.js";
 
@@ -30,33 +30,27 @@ export function reweightTable(run: RunData): ReweightTable {
   const cells = run.cells.filter((c) => c.reweights.length);
   const sources = unique(cells.flatMap((c) => c.reweights.flatMap((r) => Object.keys(r.weights)))).sort();
   const rows: ReweightRow[] = [];
-  for (const cur of curricula(run)) {
-    const ofCur = cells.filter((c) => curriculumOf(c.cell) === cur);
-    for (const ctx of unique(ofCur.map((c) => contextKey(c.cell)))) {
-      for (const { size } of sizesOf(run.plan.cells)) {
-        const group = ofCur.filter((c) => c.cell.size === size && contextKey(c.cell) === ctx);
-        for (const stage of unique(group.flatMap((c) => c.reweights.map((r) => r.stage ?? "")))) {
-          const last = group.map((c) => c.reweights.filter((r) => (r.stage ?? "") === stage)).filter((rs) => rs.length);
-          const c = group[0]!.cell.curriculum;
-          // A staged curriculum's stage mix, or the mix of a pace, pacing or order (stage "").
-          const mixture = c.kind === "staged" ? c.stages.find((s) => s.name === stage)?.mixture : c.mixture;
-          const final: Record<string, number> = {};
-          for (const s of sources) {
-            const xs = last.map((rs) => rs.at(-1)!.weights[s]).filter((x): x is number => x !== undefined);
-            if (xs.length) final[s] = mean(xs);
-          }
-          rows.push({
-            curriculum: cur,
-            context: ctx.split(",").filter((k) => !k.startsWith("curriculum=")).join(", "),
-            size,
-            stage,
-            seeds: last.length,
-            updates: Math.max(...last.map((rs) => rs.length)),
-            declared: Object.fromEntries((mixture ?? []).map((p) => [p.source, p.weight])),
-            final,
-          });
-        }
+  for (const { curriculum, context, size, cells: group } of seedGroups(run, cells)) {
+    for (const stage of unique(group.flatMap((c) => c.reweights.map((r) => r.stage ?? "")))) {
+      const last = group.map((c) => c.reweights.filter((r) => (r.stage ?? "") === stage)).filter((rs) => rs.length);
+      const c = group[0]!.cell.curriculum;
+      // A staged curriculum's stage mix, or the mix of a pace, pacing or order (stage "").
+      const mixture = c.kind === "staged" ? c.stages.find((s) => s.name === stage)?.mixture : c.mixture;
+      const final: Record<string, number> = {};
+      for (const s of sources) {
+        const xs = last.map((rs) => rs.at(-1)!.weights[s]).filter((x): x is number => x !== undefined);
+        if (xs.length) final[s] = mean(xs);
       }
+      rows.push({
+        curriculum,
+        context: contextLabel(context),
+        size,
+        stage,
+        seeds: last.length,
+        updates: Math.max(...last.map((rs) => rs.length)),
+        declared: Object.fromEntries((mixture ?? []).map((p) => [p.source, p.weight])),
+        final,
+      });
     }
   }
   return { sources, rows };

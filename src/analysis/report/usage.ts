@@ -7,7 +7,7 @@
  */
 import type { CellRun, EventRecord, RunData } from "../rundir.js";
 import { mean } from "../stats.js";
-import { contextKey, curricula, curriculumOf, sizesOf, unique } from "./cells.js";
+import { contextLabel, curricula, curriculumOf, seedGroups, unique } from "./cells.js";
 import { color, type Marker, type PlotSpec, type Series } from "./svg.js";
 
 export interface UsageMoment {
@@ -71,30 +71,22 @@ export function usageTable(run: RunData): UsageTable {
   const withUsage = run.cells.filter((c) => finalUsed(c) !== undefined);
   if (!withUsage.length) return { sources: [], rows: [], notes: ["no record says how much data was used (runs made before cgx recorded it)"] };
   const sources = unique(withUsage.flatMap((c) => Object.keys(finalUsed(c)!))).sort();
-  const rows: UsageRow[] = [];
-  for (const cur of curricula(run)) {
-    const cells = withUsage.filter((c) => curriculumOf(c.cell) === cur);
-    for (const ctx of unique(cells.map((c) => contextKey(c.cell)))) {
-      for (const { size } of sizesOf(run.plan.cells)) {
-        const group = cells.filter((c) => c.cell.size === size && contextKey(c.cell) === ctx);
-        if (!group.length) continue;
-        const events = group.flatMap((c) => c.events.filter((e) => MOMENTS.has(e.name)).map((e) => ({ what: momentName(e), tokens: e.tokens ?? NaN, used: sharesOf(e.raw["used"]) })));
-        const moments = unique(events.map((e) => e.what)).map((what) => {
-          const es = events.filter((e) => e.what === what);
-          return { what, tokens: mean(es.map((e) => e.tokens)), used: meanShares(es.map((e) => e.used), sources), seeds: es.length };
-        });
-        rows.push({
-          curriculum: cur,
-          context: ctx.split(",").filter((k) => !k.startsWith("curriculum=")).join(", "),
-          size,
-          seeds: group.map((c) => c.cell.seed),
-          draw: group[0]!.cell.curriculum.draw === "without_replacement" ? "without replacement" : "with replacement",
-          final: meanShares(group.map((c) => finalUsed(c)!), sources),
-          moments,
-        });
-      }
-    }
-  }
+  const rows: UsageRow[] = seedGroups(run, withUsage).map(({ curriculum, context, size, cells: group }) => {
+    const events = group.flatMap((c) => c.events.filter((e) => MOMENTS.has(e.name)).map((e) => ({ what: momentName(e), tokens: e.tokens ?? NaN, used: sharesOf(e.raw["used"]) })));
+    const moments = unique(events.map((e) => e.what)).map((what) => {
+      const es = events.filter((e) => e.what === what);
+      return { what, tokens: mean(es.map((e) => e.tokens)), used: meanShares(es.map((e) => e.used), sources), seeds: es.length };
+    });
+    return {
+      curriculum,
+      context: contextLabel(context),
+      size,
+      seeds: group.map((c) => c.cell.seed),
+      draw: group[0]!.cell.curriculum.draw === "without_replacement" ? "without replacement" : "with replacement",
+      final: meanShares(group.map((c) => finalUsed(c)!), sources),
+      moments,
+    };
+  });
   const notes = [
     "An example is used once it has been drawn into a training sequence at least once; a source's share is its examples used over its training examples. Drawing with replacement uses fewer distinct examples than draws.",
   ];
